@@ -1,0 +1,33 @@
+# Set-up, run and test commands. Every target installs what it needs first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PORT ?= 5000
+HTMX_VERSION ?= 4.0.1
+
+.PHONY: run test lint bench vendor-htmx clean
+
+$(STAMP): pyproject.toml
+	scripts/ensure-python.sh $(PYTHON) $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	PORT=$(PORT) scripts/run.sh
+
+test: $(STAMP)
+	scripts/check-vendor.sh
+	scripts/ensure-services.sh
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check site tests
+	$(BIN)/ruff format --check site tests
+
+vendor-htmx:
+	scripts/vendor-htmx.sh $(HTMX_VERSION)
+
+clean:
+	rm -rf $(VENV) .pytest_cache test-artifacts

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Serve the site with the sample content on http://127.0.0.1:$PORT/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bin=.venv/bin
+port=${PORT:-5000}
+
+if [ -z "${REDIS_URL:-}" ]; then
+  if command -v redis-cli >/dev/null && redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
+    export REDIS_URL=redis://127.0.0.1:6379/0
+    echo "Using the local Redis at $REDIS_URL for the one-vote guard."
+  else
+    echo "No Redis answered on 127.0.0.1:6379; the one-vote guard runs in-process." >&2
+  fi
+fi
+
+"$bin/flask" db upgrade
+"$bin/flask" content import
+echo "Serving on http://127.0.0.1:$port/"
+exec "$bin/flask" run --host 127.0.0.1 --port "$port"

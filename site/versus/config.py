@@ -1,0 +1,86 @@
+"""Settings: defaults, then environment variables, then ``instance/config.py``.
+
+Every setting the site reads is listed in ``DEFAULTS`` with the environment variable
+that overrides it, so the README's settings table and this module stay in step.
+"""
+
+import logging
+import os
+import secrets
+from pathlib import Path
+
+logger = logging.getLogger(__name__)
+
+# (setting, environment variable, default, type)
+SETTINGS: list[tuple[str, str, object, type]] = [
+    ("SQLALCHEMY_DATABASE_URI", "DATABASE_URL", None, str),
+    ("REDIS_URL", "REDIS_URL", None, str),
+    ("REDIS_KEY_PREFIX", "VERSUS_REDIS_PREFIX", "versus", str),
+    ("REDIS_SOCKET_TIMEOUT", "VERSUS_REDIS_TIMEOUT", 0.5, float),
+    ("TRUSTED_PROXY_COUNT", "VERSUS_TRUSTED_PROXIES", 0, int),
+    ("TALLY_POLL_SECONDS", "VERSUS_POLL_SECONDS", 5, int),
+    ("VOTES_PER_IP", "VERSUS_VOTES_PER_IP", 20, int),
+    ("VOTES_PER_NETWORK", "VERSUS_VOTES_PER_NETWORK", 200, int),
+    ("VOTE_LIMIT_WINDOW_SECONDS", "VERSUS_VOTE_LIMIT_WINDOW", 86400, int),
+    ("VOTE_CLAIM_TTL_SECONDS", "VERSUS_CLAIM_TTL", 30, int),
+    ("MIN_VOTES_TO_CALL", "VERSUS_MIN_VOTES_TO_CALL", 30, int),
+    ("CONTENT_DIR", "VERSUS_CONTENT_DIR", None, str),
+    ("SESSION_COOKIE_SECURE", "VERSUS_SECURE_COOKIES", False, bool),
+]
+
+
+def _parse(raw: str, kind: type) -> object:
+    if kind is bool:
+        return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+    return kind(raw)
+
+
+def load_settings(instance_path: str) -> dict[str, object]:
+    """Build the settings mapping from defaults and environment variables."""
+    settings: dict[str, object] = {}
+
+    for name, env_name, default, kind in SETTINGS:
+        raw = os.environ.get(env_name)
+        if raw is None or raw == "":
+            settings[name] = default
+            continue
+
+        try:
+            settings[name] = _parse(raw, kind)
+        except ValueError as error:
+            raise RuntimeError(
+                f"Invalid value for {env_name}: {raw!r} is not a {kind.__name__}"
+            ) from error
+
+    if settings["SQLALCHEMY_DATABASE_URI"] is None:
+        database = Path(instance_path) / "versus.sqlite3"
+        settings["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{database}"
+
+    if os.environ.get("SECRET_KEY"):
+        settings["SECRET_KEY"] = os.environ["SECRET_KEY"]
+
+    settings["WTF_CSRF_TIME_LIMIT"] = 3600
+    settings["WTF_CSRF_HEADERS"] = ["X-CSRFToken"]
+    settings["SESSION_COOKIE_HTTPONLY"] = True
+    settings["SESSION_COOKIE_SAMESITE"] = "Lax"
+    return settings
+
+
+def local_secret_key(instance_path: str) -> str:
+    """Return a random key kept in the instance folder, creating it on first use.
+
+    Only used when neither ``SECRET_KEY`` nor ``instance/config.py`` sets one, so a
+    local run never signs cookies with a guessable key.
+    """
+    path = Path(instance_path) / "secret_key"
+
+    if path.exists():
+        return path.read_text().strip()
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.write_text(key)
+    path.chmod(0o600)
+    logger.warning("No SECRET_KEY set: created a local one in %s", path)
+    return key

@@ -1,0 +1,1 @@
+"""Comparison content files: parsing, validation, import and export."""

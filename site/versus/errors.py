@@ -1,0 +1,70 @@
+"""Error pages and fragments: every failure gets a short sentence, never a trace."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.exceptions import HTTPException
+
+from .extensions import db
+from .web.htmx import is_htmx
+
+logger = logging.getLogger(__name__)
+
+TITLES = {
+    400: "Bad request",
+    404: "Page not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    413: "Request too large",
+    429: "Too many requests",
+    500: "Something went wrong",
+    503: "Temporarily unavailable",
+}
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or request.path == "/healthz"
+
+
+def error_response(status: int, message: str):
+    if _wants_json():
+        return jsonify(error=TITLES.get(status, "Error"), message=message), status
+
+    template = "errors/_fragment.html" if is_htmx() else "errors/page.html"
+    html = render_template(
+        template, status=status, title=TITLES.get(status, "Error"), message=message
+    )
+    return html, status
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError):
+        return error_response(
+            400,
+            "This form has expired or was not sent from this site. "
+            "Reload the page and try again.",
+        )
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        status = error.code or 500
+        return error_response(status, error.description or TITLES.get(status, "Error"))
+
+    @app.errorhandler(SQLAlchemyError)
+    def database_error(error: SQLAlchemyError):
+        db.session.rollback()
+        logger.exception("Database error")
+        return error_response(
+            503, "The site cannot reach its database right now. Please try again shortly."
+        )
+
+    @app.errorhandler(Exception)
+    def unexpected_error(error: Exception):
+        db.session.rollback()
+        logger.exception("Unhandled error")
+        return error_response(500, "Something went wrong on our side. Please try again.")

@@ -1,0 +1,161 @@
+"""Turn stored comparisons into the figures that pages, fragments and the API show."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from .extensions import db
+from .models import Comparison, Reviewer, Tool, Verdict
+from .voting.tallies import CommunityCall, call_winner, panel_share, rounded_shares
+from .voting.tallies import wilson_interval
+
+
+@dataclass(frozen=True)
+class ToolTally:
+    slug: str
+    name: str
+    votes: int
+    community_pct: int | None
+    interval_pct: tuple[int, int] | None
+    panel_pct: int | None
+
+
+@dataclass(frozen=True)
+class TallyView:
+    comparison_slug: str
+    voting_open: bool
+    version: int
+    total: int
+    tools: list[ToolTally]
+    call: CommunityCall
+
+    @property
+    def etag(self) -> str:
+        state = "open" if self.voting_open else "closed"
+        return f"t{self.version}-{self.total}-{state}"
+
+    @property
+    def winner(self) -> ToolTally | None:
+        return None if self.call.winner is None else self.tools[self.call.winner]
+
+
+@dataclass(frozen=True)
+class PanelFigures:
+    ships: int
+    total: int
+    pct: int | None
+
+
+@dataclass(frozen=True)
+class ReviewerRow:
+    name: str
+    lens: str
+    verdicts: list[Verdict]
+
+    @property
+    def splits(self) -> bool:
+        return len({v.verdict for v in self.verdicts}) > 1
+
+
+@dataclass(frozen=True)
+class PanelView:
+    figures: dict[str, PanelFigures]
+    rows: list[ReviewerRow]
+
+    def split_rows(self) -> list[ReviewerRow]:
+        return [row for row in self.rows if row.splits]
+
+    def tools_with_dissent(self) -> list[str]:
+        """Return the slugs of tools on which the reviewers do not all agree."""
+        return [
+            slug
+            for slug, figures in self.figures.items()
+            if 0 < figures.ships < figures.total
+        ]
+
+
+def load_comparison(slug: str, *, include_drafts: bool = False) -> Comparison | None:
+    statement = (
+        select(Comparison)
+        .where(Comparison.slug == slug)
+        .options(
+            selectinload(Comparison.tools),
+            selectinload(Comparison.reviewers)
+            .selectinload(Reviewer.verdicts)
+            .selectinload(Verdict.tool),
+        )
+    )
+    comparison = db.session.scalar(statement)
+
+    if comparison is None:
+        return None
+    if not include_drafts and not comparison.is_published:
+        return None
+
+    return comparison
+
+
+def panel_figures(comparison: Comparison) -> dict[str, PanelFigures]:
+    figures = {}
+
+    for tool in comparison.tools:
+        calls = [v for r in comparison.reviewers for v in r.verdicts if v.tool_id == tool.id]
+        ships = sum(1 for v in calls if v.verdict == "ship")
+        figures[tool.slug] = PanelFigures(ships, len(calls), panel_share(ships, len(calls)))
+
+    return figures
+
+
+def panel_view(comparison: Comparison) -> PanelView:
+    rows = [
+        ReviewerRow(
+            reviewer.name,
+            reviewer.lens,
+            sorted(reviewer.verdicts, key=lambda v: v.tool.position),
+        )
+        for reviewer in comparison.reviewers
+    ]
+    return PanelView(panel_figures(comparison), rows)
+
+
+def tally_view(
+    comparison: Comparison,
+    tools: list[Tool] | None = None,
+    *,
+    min_votes: int,
+    panel: dict[str, PanelFigures] | None = None,
+) -> TallyView:
+    tools = tools if tools is not None else list(comparison.tools)
+    counts = [tool.votes for tool in tools]
+    total = sum(counts)
+    shares = rounded_shares(counts)
+    panel = panel if panel is not None else panel_figures(comparison)
+    rows = []
+
+    for index, tool in enumerate(tools):
+        interval = None
+        if total:
+            low, high = wilson_interval(tool.votes, total)
+            interval = (round(low * 100), round(high * 100))
+        rows.append(
+            ToolTally(
+                slug=tool.slug,
+                name=tool.name,
+                votes=tool.votes,
+                community_pct=None if shares is None else shares[index],
+                interval_pct=interval,
+                panel_pct=panel[tool.slug].pct if tool.slug in panel else None,
+            )
+        )
+
+    return TallyView(
+        comparison_slug=comparison.slug,
+        voting_open=comparison.voting_open,
+        version=comparison.tally_version,
+        total=total,
+        tools=rows,
+        call=call_winner(counts, min_votes),
+    )

@@ -1,0 +1,1 @@
+"""Vote logic with no Flask imports: claims, tallies and the vote transaction."""

@@ -1,0 +1,167 @@
+"""The vote transaction: claim in the guard, write the row and counters, confirm.
+
+Works on a plain SQLAlchemy session and a guard, so it runs the same under Flask,
+the command line and the tests.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+from enum import StrEnum
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from ..models import Comparison, Tool, Vote
+from .guard import DUPLICATE, Claim, ClaimRequest, GuardUnavailable, VoteGuard
+
+logger = logging.getLogger(__name__)
+
+
+class Outcome(StrEnum):
+    ACCEPTED = "accepted"
+    ALREADY_VOTED = "already-voted"
+    IP_LIMITED = "ip-limited"
+    NETWORK_LIMITED = "network-limited"
+    CLOSED = "closed"
+
+
+@dataclass(frozen=True)
+class Ballot:
+    comparison_id: int
+    tool_id: int
+    tool_slug: str
+    visitor_hash: str
+    ip_hash: str
+    network_hash: str
+
+
+@dataclass(frozen=True)
+class VoteResult:
+    outcome: Outcome
+    # The tool this visitor's counted vote is for, when there is one.
+    tool_slug: str | None = None
+    retry_after: int = 0
+
+
+class VoteStorageError(Exception):
+    """The database failed while recording a vote; nothing was counted."""
+
+
+def counted_choice(session: Session, comparison_id: int, visitor_hash: str) -> str | None:
+    """Return the slug of the tool this visitor's counted vote is for, if any."""
+    statement = (
+        select(Tool.slug)
+        .join(Vote, Vote.tool_id == Tool.id)
+        .where(
+            Vote.comparison_id == comparison_id,
+            Vote.visitor_hash == visitor_hash,
+            Vote.voided_at.is_(None),
+        )
+    )
+    return session.scalar(statement)
+
+
+def _record(session: Session, ballot: Ballot, now: dt.datetime) -> bool:
+    """Write the vote and bump the counters; return False if voting is closed."""
+    opened = session.execute(
+        update(Comparison)
+        .where(Comparison.id == ballot.comparison_id, Comparison.voting_open.is_(True))
+        .values(tally_version=Comparison.tally_version + 1)
+    )
+    if opened.rowcount != 1:
+        return False
+
+    session.add(
+        Vote(
+            comparison_id=ballot.comparison_id,
+            tool_id=ballot.tool_id,
+            visitor_hash=ballot.visitor_hash,
+            ip_hash=ballot.ip_hash,
+            network_hash=ballot.network_hash,
+            created_at=now,
+        )
+    )
+    session.execute(
+        update(Tool)
+        .where(Tool.id == ballot.tool_id, Tool.comparison_id == ballot.comparison_id)
+        .values(votes=Tool.votes + 1)
+    )
+    session.flush()
+    return True
+
+
+def _release_quietly(guard: VoteGuard, claim: Claim) -> None:
+    # The pending claim expires by itself, so a failed release only delays a retry.
+    try:
+        guard.release(claim)
+    except GuardUnavailable:
+        logger.exception(
+            "Could not release vote claim for comparison %s; it will expire",
+            claim.request.comparison_id,
+        )
+
+
+def cast_vote(
+    session: Session, guard: VoteGuard, ballot: Ballot, now: dt.datetime | None = None
+) -> VoteResult:
+    """Count one vote, at most once per visitor, or say why not.
+
+    Raises ``GuardUnavailable`` when the guard cannot be reached (nothing is written)
+    and ``VoteStorageError`` when the database fails (the claim is released).
+    """
+    now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    request = ClaimRequest(
+        ballot.comparison_id, ballot.visitor_hash, ballot.ip_hash, ballot.network_hash
+    )
+
+    claim = guard.claim(request)
+
+    if claim.status == DUPLICATE:
+        existing = counted_choice(session, ballot.comparison_id, ballot.visitor_hash)
+        return VoteResult(Outcome.ALREADY_VOTED, tool_slug=existing)
+
+    if not claim.granted:
+        outcome = Outcome(claim.status.replace("_", "-"))
+        return VoteResult(outcome, retry_after=claim.retry_after)
+
+    try:
+        recorded = _record(session, ballot, now)
+        if recorded:
+            session.commit()
+        else:
+            session.rollback()
+    except IntegrityError:
+        # The database already holds a counted vote for this visitor (the guard's
+        # store lost it, for example after a Redis restart).
+        session.rollback()
+        _release_quietly(guard, claim)
+        existing = counted_choice(session, ballot.comparison_id, ballot.visitor_hash)
+        if existing is None:
+            raise VoteStorageError("vote rejected by a database constraint") from None
+
+        try:
+            guard.remember_visitors(ballot.comparison_id, {ballot.visitor_hash: existing})
+        except GuardUnavailable:
+            logger.exception("Could not restore claim for comparison %s", ballot.comparison_id)
+        return VoteResult(Outcome.ALREADY_VOTED, tool_slug=existing)
+    except SQLAlchemyError as error:
+        session.rollback()
+        _release_quietly(guard, claim)
+        raise VoteStorageError(str(error)) from error
+
+    if not recorded:
+        _release_quietly(guard, claim)
+        return VoteResult(Outcome.CLOSED)
+
+    try:
+        guard.confirm(claim, ballot.tool_slug)
+    except GuardUnavailable:
+        # The vote is committed; the database index keeps the visitor to one vote
+        # until the pending claim expires and the next attempt hits that index.
+        logger.exception("Could not confirm claim for comparison %s", ballot.comparison_id)
+
+    return VoteResult(Outcome.ACCEPTED, tool_slug=ballot.tool_slug)

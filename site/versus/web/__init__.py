@@ -1,0 +1,1 @@
+"""Blueprints and helpers for the reader-facing site."""

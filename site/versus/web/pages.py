@@ -1,0 +1,273 @@
+"""The comparison page, its vote endpoint and the live tally fragment."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+from werkzeug.wrappers import Response
+
+from ..extensions import db
+from ..guard_setup import current_guard
+from ..models import Comparison, Tool
+from ..presenters import load_comparison, panel_view, tally_view
+from ..voting.guard import GuardUnavailable
+from ..voting.service import (
+    Ballot,
+    Outcome,
+    VoteStorageError,
+    cast_vote,
+    counted_choice,
+)
+from . import visitors
+from .htmx import is_htmx
+
+logger = logging.getLogger(__name__)
+
+bp = Blueprint("pages", __name__)
+
+PER_PAGE = 20
+
+
+def _published_or_404(slug: str) -> Comparison:
+    comparison = load_comparison(slug)
+    if comparison is None:
+        abort(404, description=f"There is no published comparison called {slug!r}.")
+
+    return comparison
+
+
+def _tally(comparison: Comparison):
+    return tally_view(comparison, min_votes=current_app.config["MIN_VOTES_TO_CALL"])
+
+
+def _current_choice(comparison: Comparison) -> str | None:
+    visitor = visitors.visitor_id()
+    if visitor is None:
+        return None
+
+    return counted_choice(db.session, comparison.id, visitors.visitor_hash(visitor))
+
+
+def render_page(
+    comparison: Comparison, *, message: str | None = None, status: int = 200
+) -> Response:
+    visitors.ensure_visitor()
+    html = render_template(
+        "compare/page.html",
+        comparison=comparison,
+        panel=panel_view(comparison),
+        tally=_tally(comparison),
+        choice=_current_choice(comparison),
+        message=message,
+    )
+    return make_response(html, status)
+
+
+@bp.get("/compare/<slug>")
+def compare(slug: str) -> Response:
+    """Show one comparison: tool cards, reviewer scorecard and the community vote."""
+    return render_page(_published_or_404(slug))
+
+
+@bp.get("/compare/<slug>/tally")
+def tally(slug: str) -> Response:
+    """Return the tally fragment, or 304 when it has not changed since the ETag."""
+    comparison = _published_or_404(slug)
+    view = _tally(comparison)
+
+    if request.if_none_match.contains(view.etag):
+        response = make_response("", 304)
+    else:
+        response = make_response(
+            render_template("compare/_tally.html", tally=view, fragment=True)
+        )
+
+    response.set_etag(view.etag)
+    response.cache_control.no_cache = True
+    return response
+
+
+def _vote_reply(
+    comparison: Comparison,
+    status: int,
+    *,
+    message: str | None = None,
+    choice: str | None = None,
+    retry_after: int | None = None,
+) -> Response:
+    """Answer a vote: the widget fragment for htmx, the page or a redirect otherwise."""
+    if is_htmx():
+        html = render_template(
+            "compare/_vote_response.html",
+            comparison=comparison,
+            tally=_tally(comparison),
+            choice=choice,
+            message=message,
+            status=status,
+        )
+        response = make_response(html, status)
+    elif status == 200:
+        response = redirect(url_for("pages.compare", slug=comparison.slug, _anchor="vote"), 303)
+    else:
+        response = render_page(comparison, message=message, status=status)
+
+    if retry_after:
+        response.headers["Retry-After"] = str(retry_after)
+
+    response.vary.add("HX-Request")
+
+    return response
+
+
+def _tool_name(comparison: Comparison, slug: str | None) -> str:
+    return next((t.name for t in comparison.tools if t.slug == slug), "one of the tools")
+
+
+@bp.post("/compare/<slug>/vote")
+def vote(slug: str) -> Response:
+    """Record the reader's pick, once per visitor."""
+    comparison = _published_or_404(slug)
+
+    if not comparison.voting_open:
+        return _vote_reply(comparison, 409, message="Voting on this comparison is closed.")
+
+    choices = request.form.getlist("choice")
+    tool = next((t for t in comparison.tools if choices == [t.slug]), None)
+    if tool is None:
+        names = " or ".join(t.name for t in comparison.tools)
+        return _vote_reply(
+            comparison, 400, message=f"That is not a valid choice. Pick {names}."
+        )
+
+    visitor = visitors.visitor_id()
+    if visitor is None:
+        return _vote_reply(
+            comparison,
+            400,
+            message="Your browser did not send the visitor cookie. "
+            "Allow cookies for this site, reload the page and vote again.",
+        )
+
+    address = visitors.client_ip()
+    ballot = Ballot(
+        comparison_id=comparison.id,
+        tool_id=tool.id,
+        tool_slug=tool.slug,
+        visitor_hash=visitors.visitor_hash(visitor),
+        ip_hash=visitors.ip_hash(address),
+        network_hash=visitors.network_hash(address),
+    )
+
+    try:
+        result = cast_vote(db.session, current_guard(), ballot)
+    except GuardUnavailable:
+        logger.exception("Vote guard unavailable for comparison %s", comparison.slug)
+        return _vote_reply(
+            comparison,
+            503,
+            message="Voting is paused for a moment. Please try again in a minute.",
+            retry_after=30,
+        )
+    except VoteStorageError:
+        logger.exception("Vote not stored for comparison %s", comparison.slug)
+        return _vote_reply(
+            comparison,
+            503,
+            message="Your vote could not be saved. Nothing was counted; please try again.",
+            retry_after=5,
+        )
+
+    db.session.expire_all()
+    comparison = _published_or_404(slug)
+
+    if result.outcome is Outcome.ACCEPTED:
+        logger.info("Vote accepted on %s for %s", comparison.slug, tool.slug)
+        return _vote_reply(comparison, 200, choice=tool.slug)
+
+    if result.outcome is Outcome.ALREADY_VOTED:
+        if result.tool_slug is None:
+            message = "A vote from this browser is already being recorded."
+        else:
+            message = (
+                "You have already voted in this comparison, for "
+                f"{_tool_name(comparison, result.tool_slug)}."
+            )
+        return _vote_reply(comparison, 409, message=message, choice=result.tool_slug)
+
+    if result.outcome is Outcome.CLOSED:
+        return _vote_reply(comparison, 409, message="Voting on this comparison is closed.")
+
+    return _vote_reply(
+        comparison,
+        429,
+        message="Too many votes have come from your network for this comparison. "
+        "Please try again later.",
+        retry_after=result.retry_after,
+    )
+
+
+def _page_number() -> int:
+    raw = request.args.get("page", "1")
+    if not raw.isdigit() or not 1 <= int(raw) <= 100_000:
+        abort(400, description="The page number must be a whole number from 1 up.")
+
+    return int(raw)
+
+
+def _listing(category_slug: str | None = None):
+    statement = (
+        select(Comparison)
+        .where(Comparison.status == "published")
+        .options(selectinload(Comparison.tools))
+        .order_by(Comparison.published_on.desc(), Comparison.id.desc())
+    )
+    if category_slug is not None:
+        in_category = select(Tool.comparison_id).where(Tool.category_slug == category_slug)
+        statement = statement.where(Comparison.id.in_(in_category))
+
+    page = db.paginate(statement, page=_page_number(), per_page=PER_PAGE, error_out=False)
+    if page.page > 1 and not page.items:
+        abort(404, description="There is no such page of comparisons.")
+
+    return page
+
+
+def _cards(comparisons: list[Comparison]) -> list[dict]:
+    min_votes = current_app.config["MIN_VOTES_TO_CALL"]
+    return [
+        {"comparison": c, "tally": tally_view(c, min_votes=min_votes)} for c in comparisons
+    ]
+
+
+@bp.get("/")
+def index() -> Response:
+    """List published comparisons, newest first."""
+    page = _listing()
+    html = render_template("index.html", page=page, cards=_cards(page.items), category=None)
+    return make_response(html)
+
+
+@bp.get("/category/<slug>")
+def category(slug: str) -> Response:
+    """List the published comparisons with a tool in one category."""
+    page = _listing(slug)
+    if not page.items:
+        abort(404, description=f"There are no comparisons in the category {slug!r}.")
+
+    name = next(
+        (t.category for c in page.items for t in c.tools if t.category_slug == slug), slug
+    )
+    html = render_template("index.html", page=page, cards=_cards(page.items), category=name)
+    return make_response(html)
