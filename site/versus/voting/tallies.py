@@ -11,21 +11,20 @@ Z_95 = 1.959963984540054
 def rounded_shares(counts: list[int]) -> list[int] | None:
     """Round each count's share to whole percents that add up to exactly 100.
 
-    Uses the largest-remainder method; ties go to the earlier entry. Returns ``None``
-    when there is nothing to share yet, so callers show a dash instead of 0%.
+    Uses the largest-remainder method in integer arithmetic. A tie in remainders goes
+    to the smaller count, so 199 to 1 reads 99% to 1% rather than 100% to 0%. Returns
+    ``None`` when there is nothing to share yet, so callers show a dash instead of 0%.
     """
     total = sum(counts)
     if total == 0:
         return None
 
-    exact = [count * 100 / total for count in counts]
-    shares = [math.floor(value) for value in exact]
+    shares = [count * 100 // total for count in counts]
+    remainders = [count * 100 % total for count in counts]
     missing = 100 - sum(shares)
-    by_remainder = sorted(
-        range(len(counts)), key=lambda i: (-(exact[i] - shares[i]), i)
-    )
+    order = sorted(range(len(counts)), key=lambda i: (-remainders[i], counts[i], i))
 
-    for index in by_remainder[:missing]:
+    for index in order[:missing]:
         shares[index] += 1
 
     return shares
