@@ -52,7 +52,7 @@ class CommunityCall:
 
 
 def call_winner(counts: list[int], min_votes: int) -> CommunityCall:
-    """Name a winner only when there are enough votes and the 95% intervals part."""
+    """Name a winner only with enough votes and a 95% interval wholly above one half."""
     total = sum(counts)
 
     if total == 0:
