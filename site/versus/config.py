@@ -26,6 +26,19 @@ SETTINGS: list[tuple[str, str, object, type]] = [
     ("MIN_VOTES_TO_CALL", "VERSUS_MIN_VOTES_TO_CALL", 30, int),
     ("CONTENT_DIR", "VERSUS_CONTENT_DIR", None, str),
     ("SESSION_COOKIE_SECURE", "VERSUS_SECURE_COOKIES", False, bool),
+    ("PUBLIC_URL", "VERSUS_PUBLIC_URL", None, str),
+    ("NEWSLETTER_SIGNUPS_PER_IP", "VERSUS_SIGNUPS_PER_IP", 5, int),
+    ("NEWSLETTER_SIGNUP_WINDOW_SECONDS", "VERSUS_SIGNUP_WINDOW", 3600, int),
+    ("NEWSLETTER_RESEND_SECONDS", "VERSUS_RESEND_SECONDS", 300, int),
+    ("NEWSLETTER_CONFIRM_MAX_AGE", "VERSUS_CONFIRM_MAX_AGE", 7 * 86400, int),
+    ("MAIL_SERVER", "MAIL_SERVER", None, str),
+    ("MAIL_PORT", "MAIL_PORT", 587, int),
+    ("MAIL_USERNAME", "MAIL_USERNAME", None, str),
+    ("MAIL_PASSWORD", "MAIL_PASSWORD", None, str),
+    ("MAIL_USE_TLS", "MAIL_USE_TLS", True, bool),
+    ("MAIL_USE_SSL", "MAIL_USE_SSL", False, bool),
+    ("MAIL_FROM", "MAIL_FROM", None, str),
+    ("MAIL_TIMEOUT", "MAIL_TIMEOUT", 10.0, float),
 ]
 
 
