@@ -64,6 +64,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(api.bp)
     cli.init_app(app)
 
+    from .newsletter import init_app as init_newsletter
+
+    init_newsletter(app)
+
     dialect = app.config["SQLALCHEMY_DATABASE_URI"].split(":", 1)[0]
     guard = type(app.extensions["versus.guard"]).__name__
     logger.info("Application ready: database %s, vote guard %s", dialect, guard)
