@@ -48,3 +48,12 @@ def smtp() -> Iterator[SmtpServer]:
     server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def auth_smtp() -> Iterator[SmtpServer]:
+    """An SMTP server that requires AUTH (newsletter / s3cret) without TLS."""
+    server = SmtpServer(auth=True)
+    server.start()
+    yield server
+    server.stop()

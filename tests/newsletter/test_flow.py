@@ -16,7 +16,6 @@ from ..conftest import TEST_SECRET, base_config
 from ..servers import free_port
 from .support import (
     SignupReader,
-    SmtpServer,
     links_in,
     logged_links,
     path_of,
@@ -286,41 +285,32 @@ def test_confirmed_signup_mails_unsubscribe(make_app, smtp):
 
 
 @pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
-def test_smtp_login_with_credentials(make_app):
-    server = SmtpServer(auth=True)
-    server.start()
-    try:
-        credentials = {"MAIL_USERNAME": "newsletter", "MAIL_PASSWORD": "s3cret"}
-        app = make_app(server.config() | credentials)
-        reader = SignupReader(app)
-        reader.open()
+def test_smtp_login_with_credentials(make_app, auth_smtp):
+    credentials = {"MAIL_USERNAME": "newsletter", "MAIL_PASSWORD": "s3cret"}
+    app = make_app(auth_smtp.config() | credentials)
+    reader = SignupReader(app)
+    reader.open()
 
-        response = reader.signup("reader@example.com")
-    finally:
-        server.stop()
+    response = reader.signup("reader@example.com")
 
     assert response.status_code == 200
-    assert server.mailbox.logins == [("newsletter", "s3cret")]
-    assert len(server.mailbox.messages) == 1
+    assert auth_smtp.mailbox.logins == [("newsletter", "s3cret")]
+    assert len(auth_smtp.mailbox.messages) == 1
 
 
 @pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
-def test_smtp_wrong_password_503(make_app, caplog):
-    server = SmtpServer(auth=True)
-    server.start()
-    try:
-        credentials = {"MAIL_USERNAME": "newsletter", "MAIL_PASSWORD": "wrong"}
-        app = make_app(server.config() | credentials)
-        reader = SignupReader(app)
-        reader.open()
+def test_smtp_wrong_password_503(make_app, auth_smtp, caplog):
+    credentials = {"MAIL_USERNAME": "newsletter", "MAIL_PASSWORD": "wrong"}
+    app = make_app(auth_smtp.config() | credentials)
+    reader = SignupReader(app)
+    reader.open()
 
-        response = reader.signup("reader@example.com")
-    finally:
-        server.stop()
+    response = reader.signup("reader@example.com")
 
     assert response.status_code == 503
     assert "could not send the confirmation email" in response.get_data(as_text=True)
-    assert server.mailbox.messages == []
+    assert auth_smtp.mailbox.logins == [("newsletter", "wrong")]
+    assert auth_smtp.mailbox.messages == []
     assert "wrong" not in caplog.text
 
 
