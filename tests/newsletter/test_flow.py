@@ -360,3 +360,20 @@ def test_starttls_unsupported_sends_nothing(make_app, smtp):
     # The test server offers no STARTTLS, so nothing may be sent in the clear.
     assert response.status_code == 503
     assert smtp.mailbox.messages == []
+
+
+def test_public_url_without_scheme_rejected(database_url):
+    config = base_config(database_url, None) | {"PUBLIC_URL": "versus.example.org"}
+
+    with pytest.raises(RuntimeError, match="is not an http\\(s\\) URL with a host"):
+        create_app(config)
+
+
+def test_public_url_with_path_prefix(app, signer, caplog):
+    app.config["PUBLIC_URL"] = "https://example.org/versus/"
+    caplog.set_level("INFO")
+
+    signer.signup("reader@example.com")
+
+    [link] = logged_links(caplog)
+    assert link.startswith("https://example.org/versus/newsletter/confirm/")

@@ -9,6 +9,7 @@ from flask import Flask
 
 from .forms import SignupForm
 from .limits import LimitSettings, MemorySignupLimits, RedisSignupLimits, SignupLimits
+from .links import check_public_url
 from .mailer import MailSettings
 
 logger = logging.getLogger(__name__)
@@ -56,6 +57,7 @@ def init_app(app: Flask) -> None:
     """Check the mail settings, then register the views, limits and CLI."""
     mail_settings = MailSettings.from_config(app.config)
     mail_settings.check()
+    check_public_url(app.config.get("PUBLIC_URL"))
     _log_mail_mode(mail_settings)
 
     app.extensions["versus.newsletter.limits"] = _limits(app)

@@ -16,6 +16,19 @@ class NoPublicUrl(RuntimeError):
     """A link is needed outside a request and ``PUBLIC_URL`` is not set."""
 
 
+def check_public_url(public_url: str | None) -> None:
+    """Raise ``RuntimeError`` unless ``public_url`` is unset or an http(s) URL."""
+    if not public_url:
+        return
+
+    parts = urlsplit(public_url)
+    if parts.scheme not in {"http", "https"} or not parts.netloc:
+        raise RuntimeError(
+            f"VERSUS_PUBLIC_URL {public_url!r} is not an http(s) URL with a host, "
+            "for example https://versus.example.org"
+        )
+
+
 def external_url(endpoint: str, **values: object) -> str:
     public_url = current_app.config.get("PUBLIC_URL")
 
@@ -24,7 +37,7 @@ def external_url(endpoint: str, **values: object) -> str:
         adapter = current_app.url_map.bind(
             parts.netloc,
             script_name=parts.path.rstrip("/") or "/",
-            url_scheme=parts.scheme or "https",
+            url_scheme=parts.scheme,
         )
         return adapter.build(endpoint, values, force_external=True)
 
