@@ -20,10 +20,12 @@ _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False}).disable(
 )
 
 
-@lru_cache(maxsize=4096)
-def render_inline(text: str) -> str:
-    """Render ``text`` as inline Markdown and return sanitized HTML."""
-    html = _markdown.renderInline(text)
+def sanitize_html(html: str) -> str:
+    """Keep only the allowed tags, attributes and link schemes of ``html``.
+
+    The Markdown step already escapes raw HTML and drops ``javascript:`` links, so
+    this is the second guard: it holds even if a Markdown option or plugin changes.
+    """
     return nh3.clean(
         html,
         tags=ALLOWED_TAGS,
@@ -31,3 +33,9 @@ def render_inline(text: str) -> str:
         url_schemes=URL_SCHEMES,
         link_rel="nofollow noopener noreferrer",
     )
+
+
+@lru_cache(maxsize=4096)
+def render_inline(text: str) -> str:
+    """Render ``text`` as inline Markdown and return sanitized HTML."""
+    return sanitize_html(_markdown.renderInline(text))
