@@ -13,6 +13,8 @@ import tomllib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from ..pricing import parse_price
+
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 VERDICTS = ("ship", "skip")
 STATUSES = ("draft", "published")
@@ -184,7 +186,7 @@ def parse_text(source: str, path: str) -> ComparisonSpec:
         pricing_note=check.text(data, "pricing_note", ""),
         status=check.text(data, "status", "", required=False) or "published",
         published=None,
-        sample=bool(data.get("sample", False)),
+        sample=_flag(check, data, "sample"),
         source=path,
     )
 
@@ -213,6 +215,28 @@ def parse_text(source: str, path: str) -> ComparisonSpec:
     return spec
 
 
+def _flag(check: _Checker, data: dict, key: str) -> bool:
+    value = data.get(key, False)
+
+    if not isinstance(value, bool):
+        check.error(key, f"must be true or false, not {value!r}")
+        return False
+
+    return value
+
+
+def _price(check: _Checker, table: dict, where: str) -> str:
+    text = check.text(table, "price", where)
+    if not text:
+        return ""
+
+    try:
+        return parse_price(text).label
+    except ValueError as error:
+        check.error(f"{where}.price", str(error))
+        return text
+
+
 def _parse_tools(check: _Checker, data: dict, spec: ComparisonSpec) -> None:
     tables = check.tables(data, "tools")
 
@@ -227,7 +251,7 @@ def _parse_tools(check: _Checker, data: dict, spec: ComparisonSpec) -> None:
             name=check.text(table, "name", where),
             category=check.text(table, "category", where),
             tagline=check.text(table, "tagline", where),
-            price=check.text(table, "price", where),
+            price=_price(check, table, where),
             description=check.text(table, "description", where),
         )
         if tool.slug and any(t.slug == tool.slug for t in spec.tools):
@@ -271,9 +295,17 @@ def _parse_verdicts(check: _Checker, data: dict, spec: ComparisonSpec) -> None:
         )
 
         if verdict.reviewer and verdict.reviewer not in reviewer_slugs:
-            check.error(f"{where}.reviewer", f"unknown reviewer {verdict.reviewer!r}")
+            check.error(
+                f"{where}.reviewer",
+                f"unknown reviewer {verdict.reviewer!r}; "
+                f"the [[reviewers]] slugs are {_listed(reviewer_slugs)}",
+            )
         if verdict.tool and verdict.tool not in tool_slugs:
-            check.error(f"{where}.tool", f"unknown tool {verdict.tool!r}")
+            check.error(
+                f"{where}.tool",
+                f"unknown tool {verdict.tool!r}; "
+                f"the [[tools]] slugs are {_listed(tool_slugs)}",
+            )
         if verdict.verdict and verdict.verdict not in VERDICTS:
             check.error(
                 f"{where}.verdict", f"{verdict.verdict!r} is not one of: ship, skip"
@@ -289,6 +321,10 @@ def _parse_verdicts(check: _Checker, data: dict, spec: ComparisonSpec) -> None:
         for tool in sorted(tool_slugs):
             if (reviewer, tool) not in seen:
                 check.error("verdicts", f"missing verdict by {reviewer!r} on {tool!r}")
+
+
+def _listed(slugs: set[str]) -> str:
+    return ", ".join(repr(slug) for slug in sorted(slugs)) or "(none)"
 
 
 def parse_file(path: Path) -> ComparisonSpec:
