@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -40,6 +41,8 @@ class Comparison(db.Model):
     status: Mapped[str] = mapped_column(String(16), default="published")
     published_on: Mapped[dt.date | None] = mapped_column(Date)
     voting_open: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Written to demonstrate the site, not a real review; the page says so.
+    sample: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # Bumped in the same transaction as every tally change; the tally ETag is built on it.
     tally_version: Mapped[int] = mapped_column(Integer, default=0)
     content_hash: Mapped[str] = mapped_column(String(64))

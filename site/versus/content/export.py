@@ -8,7 +8,11 @@ from ..models import Comparison
 
 
 def export_comparison(comparison: Comparison) -> str:
-    data: dict[str, object] = {
+    data: dict[str, object] = {}
+    if comparison.sample:
+        data["sample"] = True
+
+    data |= {
         "slug": comparison.slug,
         "title": comparison.title,
         "status": comparison.status,

@@ -64,6 +64,7 @@ def _apply_fields(comparison: Comparison, spec: ComparisonSpec) -> None:
     comparison.pricing_note = spec.pricing_note
     comparison.status = spec.status
     comparison.published_on = spec.published
+    comparison.sample = spec.sample
     comparison.content_hash = spec.content_hash()
     comparison.source_path = spec.source
     comparison.updated_at = utcnow()
