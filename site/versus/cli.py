@@ -10,8 +10,9 @@ from flask.cli import AppGroup
 
 from .content.export import export_comparison
 from .content.importer import import_specs
-from .content.schema import ContentInvalid, parse_paths
+from .content.schema import ComparisonSpec, ContentInvalid, parse_paths
 from .extensions import db
+from .listing import today
 from .presenters import load_comparison
 from .tally_audit import find_mismatches, rebuild_counters
 
@@ -35,7 +36,8 @@ def import_command(path: Path | None) -> None:
     path = path or Path(current_app.config["CONTENT_DIR"])
 
     try:
-        report = import_specs(db.session, parse_paths(path))
+        specs = parse_paths(path)
+        report = import_specs(db.session, specs)
     except ContentInvalid as invalid:
         click.echo(f"Nothing was imported from {path}.", err=True)
         _fail_with(invalid)
@@ -45,6 +47,24 @@ def import_command(path: Path | None) -> None:
         f"Imported {path}: {len(report.created)} created, "
         f"{len(report.updated)} updated, {len(report.unchanged)} unchanged."
     )
+
+    hidden = _not_shown_yet(specs)
+    if hidden:
+        click.echo("Not shown to readers yet: " + ", ".join(hidden) + ".")
+
+
+def _not_shown_yet(specs: list[ComparisonSpec]) -> list[str]:
+    """Name each imported comparison that readers cannot see yet, and why."""
+    day = today()
+    hidden = []
+
+    for spec in specs:
+        if spec.status == "draft":
+            hidden.append(f"{spec.slug} (draft)")
+        elif spec.published is not None and spec.published > day:
+            hidden.append(f"{spec.slug} (from {spec.published.isoformat()})")
+
+    return hidden
 
 
 @content.command("check")

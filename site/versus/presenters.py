@@ -8,7 +8,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from .extensions import db
+from .listing import visible_to_readers
 from .models import Comparison, Reviewer, Tool, Verdict
+from .reviewer_split import ReviewerCalls, SplitSummary, summarize_split
 from .voting.tallies import CommunityCall, call_winner, panel_share, rounded_shares
 from .voting.tallies import wilson_interval
 
@@ -31,6 +33,8 @@ class TallyView:
     total: int
     tools: list[ToolTally]
     call: CommunityCall
+    # Votes needed before the page names a community winner.
+    min_votes: int = 0
 
     @property
     def etag(self) -> str:
@@ -55,29 +59,20 @@ class ReviewerRow:
     lens: str
     verdicts: list[Verdict]
 
-    @property
-    def splits(self) -> bool:
-        return len({v.verdict for v in self.verdicts}) > 1
-
 
 @dataclass(frozen=True)
 class PanelView:
     figures: dict[str, PanelFigures]
     rows: list[ReviewerRow]
-
-    def split_rows(self) -> list[ReviewerRow]:
-        return [row for row in self.rows if row.splits]
-
-    def tools_with_dissent(self) -> list[str]:
-        """Return the slugs of tools on which the reviewers do not all agree."""
-        return [
-            slug
-            for slug, figures in self.figures.items()
-            if 0 < figures.ships < figures.total
-        ]
+    split: SplitSummary
 
 
 def load_comparison(slug: str, *, include_drafts: bool = False) -> Comparison | None:
+    """Load a comparison with its tools and panel.
+
+    Readers see only published comparisons whose publication date has come;
+    ``include_drafts`` also returns drafts and scheduled ones, for the command line.
+    """
     statement = (
         select(Comparison)
         .where(Comparison.slug == slug)
@@ -88,14 +83,10 @@ def load_comparison(slug: str, *, include_drafts: bool = False) -> Comparison | 
             .selectinload(Verdict.tool),
         )
     )
-    comparison = db.session.scalar(statement)
+    if not include_drafts:
+        statement = statement.where(visible_to_readers())
 
-    if comparison is None:
-        return None
-    if not include_drafts and not comparison.is_published:
-        return None
-
-    return comparison
+    return db.session.scalar(statement)
 
 
 def panel_figures(comparison: Comparison) -> dict[str, PanelFigures]:
@@ -118,7 +109,11 @@ def panel_view(comparison: Comparison) -> PanelView:
         )
         for reviewer in comparison.reviewers
     ]
-    return PanelView(panel_figures(comparison), rows)
+    split = summarize_split(
+        [tool.name for tool in comparison.tools],
+        [ReviewerCalls(row.name, tuple(v.verdict for v in row.verdicts)) for row in rows],
+    )
+    return PanelView(panel_figures(comparison), rows, split)
 
 
 def tally_view(
@@ -158,4 +153,5 @@ def tally_view(
         total=total,
         tools=rows,
         call=call_winner(counts, min_votes),
+        min_votes=min_votes,
     )

@@ -14,13 +14,12 @@ from flask import (
     request,
     url_for,
 )
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
 from ..extensions import db
 from ..guard_setup import current_guard
-from ..models import Comparison, Tool
+from ..listing import Category, categories, listing_statement
+from ..models import Comparison
 from ..presenters import load_comparison, panel_view, tally_view
 from ..voting.guard import GuardUnavailable
 from ..voting.service import (
@@ -227,16 +226,7 @@ def _page_number() -> int:
 
 
 def _listing(category_slug: str | None = None):
-    statement = (
-        select(Comparison)
-        .where(Comparison.status == "published")
-        .options(selectinload(Comparison.tools))
-        .order_by(Comparison.published_on.desc(), Comparison.id.desc())
-    )
-    if category_slug is not None:
-        in_category = select(Tool.comparison_id).where(Tool.category_slug == category_slug)
-        statement = statement.where(Comparison.id.in_(in_category))
-
+    statement = listing_statement(category_slug)
     page = db.paginate(statement, page=_page_number(), per_page=PER_PAGE, error_out=False)
     if page.page > 1 and not page.items:
         abort(404, description="There is no such page of comparisons.")
@@ -251,23 +241,28 @@ def _cards(comparisons: list[Comparison]) -> list[dict]:
     ]
 
 
+def _render_listing(page, category: Category | None) -> Response:
+    html = render_template(
+        "index.html",
+        page=page,
+        cards=_cards(page.items),
+        category=category,
+        categories=categories(),
+    )
+    return make_response(html)
+
+
 @bp.get("/")
 def index() -> Response:
-    """List published comparisons, newest first."""
-    page = _listing()
-    html = render_template("index.html", page=page, cards=_cards(page.items), category=None)
-    return make_response(html)
+    """List published comparisons, newest first, 20 to a page."""
+    return _render_listing(_listing(), None)
 
 
 @bp.get("/category/<slug>")
 def category(slug: str) -> Response:
     """List the published comparisons with a tool in one category."""
-    page = _listing(slug)
-    if not page.items:
+    found = next((c for c in categories() if c.slug == slug), None)
+    if found is None:
         abort(404, description=f"There are no comparisons in the category {slug!r}.")
 
-    name = next(
-        (t.category for c in page.items for t in c.tools if t.category_slug == slug), slug
-    )
-    html = render_template("index.html", page=page, cards=_cards(page.items), category=name)
-    return make_response(html)
+    return _render_listing(_listing(slug), found)
