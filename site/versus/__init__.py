@@ -55,13 +55,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     init_guard(app)
 
     from . import cli, errors
-    from .web import api, pages, templating, visitors
+    from .web import api, pages, seo, templating, visitors
 
     templating.init_app(app)
     visitors.init_app(app)
     errors.init_app(app)
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(seo.bp)
     cli.init_app(app)
 
     from .newsletter import init_app as init_newsletter

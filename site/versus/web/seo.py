@@ -1,0 +1,42 @@
+"""What search engines read: ``/sitemap.xml`` and ``/robots.txt``."""
+
+from __future__ import annotations
+
+from flask import Blueprint, make_response, render_template
+from werkzeug.wrappers import Response
+
+from ..listing import sitemap_entries
+from ..newsletter.links import external_url
+
+bp = Blueprint("seo", __name__)
+
+
+@bp.get("/sitemap.xml")
+def sitemap() -> Response:
+    """List the index and every comparison readers can see, with its last change."""
+    urls = [(external_url("pages.index"), None)]
+    urls += [
+        (external_url("pages.compare", slug=slug), changed)
+        for slug, changed in sitemap_entries()
+    ]
+
+    response = make_response(render_template("seo/sitemap.xml", urls=urls))
+    response.mimetype = "application/xml"
+    return response
+
+
+@bp.get("/robots.txt")
+def robots() -> Response:
+    """Allow crawling of the pages and point crawlers at the sitemap."""
+    lines = [
+        "User-agent: *",
+        # JSON and the vote endpoint are for the page's own scripts and forms.
+        "Disallow: /api/",
+        "Allow: /",
+        f"Sitemap: {external_url('seo.sitemap')}",
+        "",
+    ]
+
+    response = make_response("\n".join(lines))
+    response.mimetype = "text/plain"
+    return response
