@@ -1,4 +1,4 @@
-"""Every content error names the file, the field and what is wrong, and writes nothing."""
+"""Every content error names the file, the field and what is wrong; none writes."""
 
 from __future__ import annotations
 
@@ -151,7 +151,9 @@ def test_content_error_names_file_and_field(change, expected):
 def test_unknown_reviewer_lists_known_slugs():
     error = errors_for(edited(unknown_reviewer))[0]
 
-    assert "the [[reviewers]] slugs are 'builder', 'buyer', 'futurist', 'skeptic'" in error
+    assert (
+        "the [[reviewers]] slugs are 'builder', 'buyer', 'futurist', 'skeptic'" in error
+    )
 
 
 def test_every_error_reported_at_once():
@@ -185,7 +187,9 @@ def test_draft_needs_no_date():
 
 def test_valid_file_parses():
     spec = parse_text(
-        tomli_w.dumps(comparison_data("example", prices=("Contact sales", "$20/month"))),
+        tomli_w.dumps(
+            comparison_data("example", prices=("Contact sales", "$20/month"))
+        ),
         FILE,
     )
 

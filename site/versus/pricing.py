@@ -44,13 +44,11 @@ class Price:
 
     @property
     def explanation(self) -> str:
-        """Return a short phrase for the pricing read, saying what the label means."""
-        if self.kind == FREE:
-            return "free to use"
+        """Return what the label leaves unsaid, or "" when it says it all."""
         if self.kind == CONTACT_SALES:
             return "no public price: the vendor quotes on request"
 
-        return f"from {self.currency}{self.amount} a month"
+        return ""
 
 
 def parse_price(text: str) -> Price:
