@@ -152,3 +152,7 @@ def reader(app, sample) -> Reader:
     visitor = Reader(app)
     visitor.open()
     return visitor
+
+
+# Browser-test fixtures (live server, Chromium) live in tests/browser.py.
+from .browser import browser, live_server, new_context  # noqa: E402, F401
