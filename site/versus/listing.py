@@ -2,7 +2,8 @@
 
 A comparison is visible when its status is ``published`` and its publication date is
 today or earlier (UTC). Drafts and comparisons dated in the future are left out of
-every list and answer 404, so an editor can import a piece ahead of its date.
+every list and their URLs return 404, so an editor can import a piece ahead of its
+date.
 """
 
 from __future__ import annotations
@@ -21,12 +22,15 @@ def today() -> dt.date:
     return dt.datetime.now(dt.UTC).date()
 
 
-def visible_to_readers(on: dt.date | None = None) -> ColumnElement[bool]:
-    """Return the SQL condition for comparisons readers may see on the day ``on``."""
+def visible_to_readers(day: dt.date | None = None) -> ColumnElement[bool]:
+    """Return the SQL condition for comparisons readers may see on ``day``.
+
+    ``day`` defaults to today in UTC.
+    """
     return and_(
         Comparison.status == "published",
         Comparison.published_on.is_not(None),
-        Comparison.published_on <= (on or today()),
+        Comparison.published_on <= (day or today()),
     )
 
 

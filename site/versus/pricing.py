@@ -44,7 +44,7 @@ class Price:
 
     @property
     def explanation(self) -> str:
-        """Return what the label leaves unsaid, or "" when it says it all."""
+        """Return a note on what the label leaves out, or "" when none is needed."""
         if self.kind == CONTACT_SALES:
             return "no public price: the vendor quotes on request"
 

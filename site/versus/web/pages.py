@@ -227,7 +227,9 @@ def _page_number() -> int:
 
 def _listing(category_slug: str | None = None):
     statement = listing_statement(category_slug)
-    page = db.paginate(statement, page=_page_number(), per_page=PER_PAGE, error_out=False)
+    page = db.paginate(
+        statement, page=_page_number(), per_page=PER_PAGE, error_out=False
+    )
     if page.page > 1 and not page.items:
         abort(404, description="There is no such page of comparisons.")
 

@@ -1,4 +1,4 @@
-"""What search engines read: ``/sitemap.xml`` and ``/robots.txt``."""
+"""The sitemap and robots.txt that search engines read."""
 
 from __future__ import annotations
 
