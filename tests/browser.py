@@ -112,8 +112,12 @@ def browser():
 
 
 @pytest.fixture
-def new_context(browser):
-    """Return a factory of fresh browser contexts (separate cookies: a new reader)."""
+def new_context(browser, live_server):
+    """Return a factory of fresh browser contexts (separate cookies: a new reader).
+
+    It depends on ``live_server`` so that the contexts, and the polling in their
+    pages, close before the server stops.
+    """
     contexts = []
 
     def factory(**options):

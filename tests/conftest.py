@@ -94,6 +94,26 @@ def app(database_url, redis_server) -> Flask:
 
 
 @pytest.fixture
+def app_factory(database_url, redis_server):
+    """Return a factory of extra apps on the test database, with their own settings.
+
+    Each app's connection pool is closed at teardown, so no connection outlives it.
+    """
+    made: list[Flask] = []
+
+    def factory(**settings) -> Flask:
+        application = create_app(base_config(database_url, redis_server.url) | settings)
+        made.append(application)
+        return application
+
+    yield factory
+
+    for application in made:
+        with application.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture
 def client(app) -> FlaskClient:
     return app.test_client()
 

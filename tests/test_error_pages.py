@@ -6,10 +6,6 @@ import logging
 
 import pytest
 
-from versus import create_app
-
-from .conftest import base_config
-
 
 def in_layout(html: str) -> None:
     assert '<header class="site-header">' in html
@@ -29,9 +25,9 @@ def test_404_page_in_layout(client):
 
 
 @pytest.fixture
-def failing_app(database_url, redis_server):
+def failing_app(app_factory):
     """An app with one extra view that raises, registered only for this test."""
-    app = create_app(base_config(database_url, redis_server.url))
+    app = app_factory()
 
     @app.get("/test-only/boom")
     def boom():
