@@ -19,7 +19,9 @@ def slugs(app) -> set[str]:
 
 def tool_votes(app, slug: str) -> dict[str, int]:
     with app.app_context():
-        comparison = db.session.scalar(select(Comparison).where(Comparison.slug == slug))
+        comparison = db.session.scalar(
+            select(Comparison).where(Comparison.slug == slug)
+        )
         return {tool.slug: tool.votes for tool in comparison.tools}
 
 
@@ -98,7 +100,9 @@ def test_import_reports_drafts_and_scheduled(app, runner, tmp_path):
 
 
 def test_export_keeps_sample_flag_and_round_trips(app, runner, tmp_path):
-    text = comparison_text("flagged", sample=True, prices=("$20/month", "Contact sales"))
+    text = comparison_text(
+        "flagged", sample=True, prices=("$20/month", "Contact sales")
+    )
     original = parse_text(text, "original.toml")
     path = tmp_path / "original.toml"
     path.write_text(text)
