@@ -92,9 +92,13 @@ def live_server(database_url, redis_server) -> Iterator[LiveServer]:
         db.engine.dispose()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def browser():
-    """Launch Debian's Chromium once per test session."""
+    """Launch Debian's Chromium for one test.
+
+    Per test rather than per session, because Playwright's sync API allows one
+    running instance per thread and other test modules launch their own.
+    """
     if os.environ.get("VERSUS_SKIP_BROWSER"):
         pytest.skip("VERSUS_SKIP_BROWSER is set")
 
