@@ -22,6 +22,11 @@ test: $(STAMP)
 	scripts/ensure-services.sh
 	$(BIN)/pytest $(PYTEST_ARGS)
 
+# The load benchmark (docs/benchmarks.md). A tiny run: make bench BENCH_SECONDS=1 BENCH_VOTES=small
+bench: $(STAMP)
+	VERSUS_SKIP_BROWSER=1 scripts/ensure-services.sh
+	$(BIN)/python -m bench $(BENCH_ARGS)
+
 lint: $(STAMP)
 	$(BIN)/ruff check site tests
 	$(BIN)/ruff format --check site tests

@@ -1,0 +1,1 @@
+"""The load benchmark, run by ``make bench`` or ``python -m bench``."""

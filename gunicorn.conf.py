@@ -1,0 +1,32 @@
+"""Gunicorn settings for production and for the benchmark.
+
+Run with ``gunicorn -c gunicorn.conf.py``; every value below can be changed through
+the environment variable next to it, so deployments and ``make bench`` share one file.
+See docs/deploy.md for how these defaults were chosen.
+"""
+
+import os
+
+# Loopback by default: put a reverse proxy in front (docs/deploy.md) rather than
+# exposing gunicorn directly.
+bind = os.environ.get("VERSUS_BIND", "127.0.0.1:8000")
+wsgi_app = os.environ.get("VERSUS_WSGI_APP", "versus:create_app()")
+
+# Processes for CPU, threads to overlap the waits on Redis and the database.
+workers = int(os.environ.get("VERSUS_WORKERS", "2"))
+worker_class = os.environ.get("VERSUS_WORKER_CLASS", "gthread")
+threads = int(os.environ.get("VERSUS_THREADS", "4"))
+backlog = 2048
+keepalive = int(os.environ.get("VERSUS_KEEPALIVE", "5"))
+
+# A worker that hangs longer than this is killed and replaced.
+timeout = int(os.environ.get("VERSUS_WORKER_TIMEOUT", "30"))
+graceful_timeout = 20
+
+# Each worker builds its own app: connection pools must not cross a fork.
+preload_app = False
+
+# Access logs belong to the reverse proxy; gunicorn keeps its own error log.
+accesslog = os.environ.get("VERSUS_ACCESS_LOG") or None
+errorlog = "-"
+loglevel = os.environ.get("VERSUS_LOG_LEVEL", "info")
