@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .config import load_settings, local_secret_key
+from .database_tuning import install_sqlite_pragmas, write_queue_for
 from .extensions import csrf, db, migrate
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -54,6 +56,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     init_guard(app)
 
+    from .snapshots import init_snapshots
+
+    init_snapshots(app)
+
     from . import cli, errors
     from .web import api, pages, seo, templating, visitors
 
@@ -93,9 +99,12 @@ def _configure_database(app: Flask) -> None:
     app.config["SQLALCHEMY_DATABASE_URI"] = uri
 
     options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    app.extensions["versus.write_lock"] = nullcontext
     if uri.startswith("sqlite"):
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
         options.setdefault("connect_args", {"timeout": 5})
+        install_sqlite_pragmas(app.config["SQLITE_SYNCHRONOUS"])
+        app.extensions["versus.write_lock"] = write_queue_for(uri)
     else:
         options.setdefault("pool_pre_ping", True)
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options

@@ -39,6 +39,7 @@ SETTINGS: list[tuple[str, str, object, type]] = [
     ("MAIL_USE_SSL", "MAIL_USE_SSL", False, bool),
     ("MAIL_FROM", "MAIL_FROM", None, str),
     ("MAIL_TIMEOUT", "MAIL_TIMEOUT", 10.0, float),
+    ("SQLITE_SYNCHRONOUS", "VERSUS_SQLITE_SYNCHRONOUS", "NORMAL", str),
 ]
 
 

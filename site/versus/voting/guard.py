@@ -89,6 +89,9 @@ class KeyScheme:
     def network(self, comparison_id: int, network_hash: str) -> str:
         return f"{self.prefix}:{{c:{comparison_id}}}:net:{network_hash}"
 
+    def tally_version(self, comparison_id: int) -> str:
+        return f"{self.prefix}:{{c:{comparison_id}}}:version"
+
 
 # KEYS: visitor claim, IP counter, network counter.
 # ARGV: token, claim expiry in ms, IP limit, network limit, limit window in seconds.

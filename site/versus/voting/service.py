@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -106,12 +108,18 @@ def _release_quietly(guard: VoteGuard, claim: Claim) -> None:
 
 
 def cast_vote(
-    session: Session, guard: VoteGuard, ballot: Ballot, now: dt.datetime | None = None
+    session: Session,
+    guard: VoteGuard,
+    ballot: Ballot,
+    now: dt.datetime | None = None,
+    write_lock: Callable[[], AbstractContextManager] = nullcontext,
 ) -> VoteResult:
     """Count one vote, at most once per visitor, or say why not.
 
-    Raises ``GuardUnavailable`` when the guard cannot be reached (nothing is written)
-    and ``VoteStorageError`` when the database fails (the claim is released).
+    ``write_lock`` is held around the database transaction (SQLite queues its
+    writers with it). Raises ``GuardUnavailable`` when the guard cannot be reached
+    (nothing is written) and ``VoteStorageError`` when the database fails (the
+    claim is released).
     """
     now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
     request = ClaimRequest(
@@ -129,11 +137,12 @@ def cast_vote(
         return VoteResult(outcome, retry_after=claim.retry_after)
 
     try:
-        recorded = _record(session, ballot, now)
-        if recorded:
-            session.commit()
-        else:
-            session.rollback()
+        with write_lock():
+            recorded = _record(session, ballot, now)
+            if recorded:
+                session.commit()
+            else:
+                session.rollback()
     except IntegrityError:
         # The database already holds a counted vote for this visitor (the guard's
         # store lost it, for example after a Redis restart).

@@ -12,6 +12,7 @@ from werkzeug.wrappers import Response
 from ..extensions import csrf, db
 from ..guard_setup import current_guard, current_redis
 from ..presenters import load_comparison, tally_view
+from . import prepared
 
 logger = logging.getLogger(__name__)
 
@@ -22,6 +23,10 @@ csrf.exempt(bp)
 @bp.get("/api/comparisons/<slug>")
 def comparison(slug: str) -> Response:
     """Return a comparison's vote state and per-tool figures as JSON."""
+    cached = prepared.api(slug)
+    if cached is not None:
+        return cached
+
     found = load_comparison(slug)
     if found is None:
         abort(404, description=f"There is no published comparison called {slug!r}.")

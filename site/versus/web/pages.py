@@ -8,6 +8,7 @@ from flask import (
     Blueprint,
     abort,
     current_app,
+    g,
     make_response,
     redirect,
     render_template,
@@ -29,7 +30,7 @@ from ..voting.service import (
     cast_vote,
     counted_choice,
 )
-from . import visitors
+from . import prepared, visitors
 from .htmx import is_htmx
 
 logger = logging.getLogger(__name__)
@@ -40,6 +41,12 @@ PER_PAGE = 20
 
 
 def _published_or_404(slug: str) -> Comparison:
+    # From the snapshot cache when it can answer: a detached, fully loaded copy.
+    snapshot = prepared.published(slug)
+    if snapshot is not None:
+        g.snapshot = snapshot
+        return snapshot.comparison
+
     comparison = load_comparison(slug)
     if comparison is None:
         abort(404, description=f"There is no published comparison called {slug!r}.")
@@ -48,6 +55,10 @@ def _published_or_404(slug: str) -> Comparison:
 
 
 def _tally(comparison: Comparison):
+    snapshot = g.get("snapshot")
+    if snapshot is not None and snapshot.comparison is comparison:
+        return snapshot.tally
+
     return tally_view(comparison, min_votes=current_app.config["MIN_VOTES_TO_CALL"])
 
 
@@ -77,12 +88,16 @@ def render_page(
 @bp.get("/compare/<slug>")
 def compare(slug: str) -> Response:
     """Show one comparison: tool cards, reviewer scorecard and the community vote."""
-    return render_page(_published_or_404(slug))
+    return prepared.page(slug) or render_page(_published_or_404(slug))
 
 
 @bp.get("/compare/<slug>/tally")
 def tally(slug: str) -> Response:
     """Return the tally fragment, or 304 when it has not changed since the ETag."""
+    cached = prepared.tally(slug)
+    if cached is not None:
+        return cached
+
     comparison = _published_or_404(slug)
     view = _tally(comparison)
 
@@ -170,7 +185,12 @@ def vote(slug: str) -> Response:
     )
 
     try:
-        result = cast_vote(db.session, current_guard(), ballot)
+        result = cast_vote(
+            db.session,
+            current_guard(),
+            ballot,
+            write_lock=current_app.extensions["versus.write_lock"],
+        )
     except GuardUnavailable:
         logger.exception("Vote guard unavailable for comparison %s", comparison.slug)
         return _vote_reply(

@@ -1,0 +1,167 @@
+"""What a process keeps per comparison: its content, detached, and its tally.
+
+Content (texts, tools, the panel) changes only on import or moderation; the tally
+changes on every vote. A snapshot is rebuilt from one small query when only the
+tally moved, and from the full load when the content did.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import threading
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from ..models import Comparison, Reviewer, Tool, Verdict
+from ..presenters import PanelView, TallyView, panel_view, tally_view
+
+
+@dataclass(frozen=True)
+class ContentKey:
+    """Everything besides the counters that a cached page or fragment shows."""
+
+    comparison_id: int
+    content_hash: str
+    updated_at: dt.datetime | None
+    status: str
+    voting_open: bool
+
+
+@dataclass(frozen=True)
+class Content:
+    key: ContentKey
+    comparison: Comparison  # detached, with tools, reviewers and verdicts loaded
+    panel: PanelView
+
+
+@dataclass(frozen=True)
+class TallyState:
+    key: ContentKey
+    tally_version: int
+    counts: dict[str, int]
+
+
+@dataclass(frozen=True)
+class ToolCount:
+    slug: str
+    name: str
+    votes: int
+
+
+@dataclass
+class Snapshot:
+    """One comparison at one version token, with the HTML prepared from it."""
+
+    token: bytes
+    content: Content
+    tally: TallyView
+    built_at: float
+    prepared: dict[object, object] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def comparison(self) -> Comparison:
+        return self.content.comparison
+
+    def prepare(self, name: object, build) -> object:
+        """Return the prepared value called ``name``, building it once."""
+        found = self.prepared.get(name)
+        if found is not None:
+            return found
+
+        with self.lock:
+            found = self.prepared.get(name)
+            if found is None:
+                found = build()
+                self.prepared[name] = found
+        return found
+
+
+def read_state(session: Session, slug: str) -> TallyState | None:
+    """Read the content key and the counters in one query."""
+    rows = session.execute(
+        select(
+            Comparison.id,
+            Comparison.content_hash,
+            Comparison.updated_at,
+            Comparison.status,
+            Comparison.voting_open,
+            Comparison.tally_version,
+            Tool.slug,
+            Tool.votes,
+        )
+        .join(Tool, Tool.comparison_id == Comparison.id)
+        .where(Comparison.slug == slug)
+        .order_by(Tool.position)
+    ).all()
+    if not rows:
+        return None
+
+    first = rows[0]
+    key = ContentKey(first[0], first[1], first[2], first[3], first[4])
+    return TallyState(key, first[5], {row[6]: row[7] for row in rows})
+
+
+def load_content(session: Session, slug: str) -> Content | None:
+    """Load the comparison with everything the templates read, then detach it."""
+    comparison = session.scalar(
+        select(Comparison)
+        .where(Comparison.slug == slug)
+        .options(
+            selectinload(Comparison.tools),
+            selectinload(Comparison.reviewers)
+            .selectinload(Reviewer.verdicts)
+            .selectinload(Verdict.tool),
+        )
+    )
+    if comparison is None:
+        return None
+
+    key = ContentKey(
+        comparison.id,
+        comparison.content_hash,
+        comparison.updated_at,
+        comparison.status,
+        comparison.voting_open,
+    )
+    panel = panel_view(comparison)
+    session.expunge_all()
+    return Content(key, comparison, panel)
+
+
+def build_tally(content: Content, state: TallyState, min_votes: int) -> TallyView:
+    tools = [
+        ToolCount(tool.slug, tool.name, state.counts.get(tool.slug, 0))
+        for tool in content.comparison.tools
+    ]
+    view = tally_view(
+        content.comparison, tools, min_votes=min_votes, panel=content.panel.figures
+    )
+    return dataclasses.replace(
+        view, version=state.tally_version, voting_open=state.key.voting_open
+    )
+
+
+def api_document(content: Content, tally: TallyView) -> dict:
+    """The JSON API's document for this snapshot."""
+    comparison = content.comparison
+    document = {
+        "slug": comparison.slug,
+        "title": comparison.title,
+        "voting_open": tally.voting_open,
+        "total_votes": tally.total,
+        "tools": [
+            {
+                "slug": tool.slug,
+                "name": tool.name,
+                "panel_ship_pct": tool.panel_pct,
+                "votes": tool.votes,
+                "community_pct": tool.community_pct,
+            }
+            for tool in tally.tools
+        ],
+    }
+    return document

@@ -1,0 +1,127 @@
+"""Serve the page, the tally fragment and the JSON API from the snapshot cache.
+
+Each function returns ``None`` when the cache cannot answer (no Redis configured,
+or Redis did not reply); the caller then builds the reply from the database.
+HTML is rendered once per snapshot and choice; the CSRF token, the one part that
+differs per reader, is written into the prepared page for each request.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import abort, current_app, make_response, render_template, request
+from flask_wtf.csrf import generate_csrf
+from werkzeug.wrappers import Response
+
+from ..snapshots import current_store
+from ..snapshots.snapshot import Snapshot, api_document
+from ..snapshots.store import SnapshotUnavailable
+from . import visitors
+
+logger = logging.getLogger(__name__)
+
+# Stands in for the CSRF token in prepared HTML; only URL-safe characters, so
+# autoescaping leaves it as it is.
+CSRF_MARKER = "versus-csrf-token-placeholder-7c1f3a"
+
+
+def _marker() -> str:
+    return CSRF_MARKER
+
+
+def _snapshot(slug: str, visitor_hash: str | None = None):
+    store = current_store()
+    if store is None:
+        return None, None
+
+    try:
+        snapshot, claim = store.get(slug, visitor_hash)
+    except SnapshotUnavailable:
+        logger.exception(
+            "Snapshot cache unavailable for %s; reading the database", slug
+        )
+        return None, None
+
+    if snapshot is None:
+        abort(404, description=f"There is no published comparison called {slug!r}.")
+    return snapshot, claim
+
+
+def _choice(snapshot: Snapshot, claim: str | None) -> str | None:
+    # A pending claim, or a slug the comparison no longer has, shows the buttons.
+    tools = {tool.slug for tool in snapshot.comparison.tools}
+    return claim if claim in tools else None
+
+
+def published(slug: str) -> Snapshot | None:
+    """Return the comparison's current snapshot, or ``None`` to read the database."""
+    snapshot, _ = _snapshot(slug)
+    return snapshot
+
+
+def page(slug: str) -> Response | None:
+    had_visitor = visitors.visitor_id()
+    visitor = visitors.ensure_visitor()
+    visitor_hash = visitors.visitor_hash(visitor) if had_visitor else None
+    snapshot, claim = _snapshot(slug, visitor_hash)
+    if snapshot is None:
+        return None
+
+    choice = _choice(snapshot, claim)
+    html = snapshot.prepare(
+        ("page", choice),
+        lambda: render_template(
+            "compare/page.html",
+            comparison=snapshot.comparison,
+            panel=snapshot.content.panel,
+            tally=snapshot.tally,
+            choice=choice,
+            message=None,
+            csrf_token=_marker,
+        ),
+    )
+    return make_response(html.replace(CSRF_MARKER, generate_csrf()))
+
+
+def tally(slug: str) -> Response | None:
+    snapshot, _ = _snapshot(slug)
+    if snapshot is None:
+        return None
+
+    etag = snapshot.tally.etag
+    if request.if_none_match.contains(etag):
+        response = make_response("", 304)
+    else:
+        response = make_response(
+            snapshot.prepare(
+                "tally",
+                lambda: render_template(
+                    "compare/_tally.html", tally=snapshot.tally, fragment=True
+                ),
+            )
+        )
+
+    response.set_etag(etag)
+    response.cache_control.no_cache = True
+    return response
+
+
+def api(slug: str) -> Response | None:
+    snapshot, _ = _snapshot(slug)
+    if snapshot is None:
+        return None
+
+    body, mimetype = snapshot.prepare(
+        "api",
+        lambda: _json(api_document(snapshot.content, snapshot.tally)),
+    )
+    response = current_app.response_class(body, mimetype=mimetype)
+    response.set_etag(snapshot.tally.etag)
+    response.cache_control.no_cache = True
+    return response
+
+
+def _json(document: dict) -> tuple[bytes, str]:
+    built = current_app.json.response(document)
+    return built.get_data(), built.mimetype
