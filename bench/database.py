@@ -8,8 +8,8 @@ from pathlib import Path
 
 from flask_migrate import upgrade
 from sqlalchemy import select, text
-from tests.servers import create_database, drop_database
 
+from tests.servers import create_database, drop_database
 from versus import create_app
 from versus.content.importer import import_specs
 from versus.content.schema import parse_paths

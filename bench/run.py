@@ -8,6 +8,7 @@ million votes, measures the read rows again, and writes bench/results.json.
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import runpy
@@ -15,6 +16,8 @@ import secrets
 import shlex
 import sys
 import tempfile
+import time
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -183,6 +186,9 @@ class Runner:
                     f"  (all {count} harvested visitors voted before the time ran out)"
                 )
 
+            # Votes still in flight when wrk stopped must land before the bulk
+            # load rebuilds the counters, or the rebuild would race them.
+            wait_until_votes_settle(f"{base}/api/comparisons/{SLUG}")
             seconds = database.load_votes(SLUG, self.settings.bulk_votes)
             print(f"  loaded {self.settings.bulk_votes} vote rows in {seconds:.1f} s")
             self._read_rows(kind, base, votes=self.settings.bulk_votes)
@@ -211,9 +217,26 @@ class Runner:
         self.record("api", kind, self.measure(f"{base}/api/comparisons/{SLUG}"), votes)
 
 
-def current_etag(url: str) -> str:
-    import urllib.request
+def total_votes(url: str) -> int:
+    with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310 (loopback)
+        return json.load(response)["total_votes"]
 
+
+def wait_until_votes_settle(url: str, timeout: float = 60.0) -> None:
+    """Wait until the vote total stays the same for one second."""
+    deadline = time.monotonic() + timeout
+    last = total_votes(url)
+    while time.monotonic() < deadline:
+        time.sleep(1.0)
+        now = total_votes(url)
+        if now == last:
+            return
+        last = now
+
+    raise RuntimeError(f"votes were still arriving after {timeout:g} s")
+
+
+def current_etag(url: str) -> str:
     with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310 (loopback)
         return response.headers["ETag"]
 

@@ -61,7 +61,7 @@ class HarvestError(RuntimeError):
     """A page load did not give what a browser needs to vote."""
 
 
-def _visit(connection: http.client.HTTPConnection, path: str, turn: int) -> Visitor:
+def visit(connection: http.client.HTTPConnection, path: str, turn: int) -> Visitor:
     connection.request("GET", path)
     response = connection.getresponse()
     html = response.read().decode()
@@ -92,7 +92,7 @@ def harvest(port: int, path: str, count: int, target: Path, workers: int = 8) ->
     def run(quota: int) -> list[Visitor]:
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
         try:
-            return [_visit(connection, path, next(turns)) for _ in range(quota)]
+            return [visit(connection, path, next(turns)) for _ in range(quota)]
         finally:
             connection.close()
 

@@ -153,7 +153,9 @@ class Reader:
             self.token = csrf_from(response.get_data(as_text=True))
         return response
 
-    def vote(self, choice: str | list[str], slug: str = SLUG, htmx: bool = True, **extra):
+    def vote(
+        self, choice: str | list[str], slug: str = SLUG, htmx: bool = True, **extra
+    ):
         headers = {"HX-Request": "true", "X-CSRFToken": self.token} if htmx else {}
         data = {"choice": choice}
         if not htmx:

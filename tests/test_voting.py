@@ -117,7 +117,9 @@ def test_unknown_slug_404(app, reader):
 
 def test_missing_csrf_token_400(app, reader):
     response = reader.client.post(
-        f"/compare/{SLUG}/vote", data={"choice": "smolvlm2"}, headers={"HX-Request": "true"}
+        f"/compare/{SLUG}/vote",
+        data={"choice": "smolvlm2"},
+        headers={"HX-Request": "true"},
     )
 
     html = response.get_data(as_text=True)

@@ -1,0 +1,205 @@
+"""The snapshot cache: two app instances (two processes' worth of caches) sharing
+one Redis and one database must never show each other a stale comparison."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import event, select, text, update
+
+from versus import create_app
+from versus.content.importer import import_specs
+from versus.content.schema import parse_file
+from versus.extensions import db
+from versus.models import Comparison, Tool
+from versus.snapshots import current_store
+
+from .conftest import SAMPLE, SLUG, Reader, base_config
+
+TALLY = f"/compare/{SLUG}/tally"
+API = f"/api/comparisons/{SLUG}"
+
+
+@pytest.fixture
+def other_app(database_url, redis_server, app):
+    """A second instance with its own snapshot cache, as a second process has."""
+    second = create_app(base_config(database_url, redis_server.url))
+    yield second
+    with second.app_context():
+        db.engine.dispose()
+
+
+def etag_and_total(client) -> tuple[str, int]:
+    response = client.get(API)
+    assert response.status_code == 200
+    return response.headers["ETag"], response.get_json()["total_votes"]
+
+
+def test_cache_is_on_with_redis(app, sample):
+    with app.app_context():
+        assert current_store() is not None
+
+
+def test_unchanged_tally_answers_304_without_sql(app, sample):
+    client = app.test_client()
+    etag = client.get(TALLY).headers["ETag"]
+    statements = []
+
+    with app.app_context():
+        engine = db.engine
+
+    def count(*args) -> None:
+        statements.append(args[2])
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        response = client.get(TALLY, headers={"If-None-Match": etag})
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+    assert response.status_code == 304
+    assert statements == []
+
+
+def test_vote_in_one_instance_shows_in_the_other(app, other_app, sample):
+    watcher = other_app.test_client()
+    old_etag, total = etag_and_total(watcher)
+    assert total == 0
+
+    voter = Reader(app, "10.9.0.1")
+    voter.open()
+    assert voter.vote("sam-3").status_code == 200
+
+    response = watcher.get(TALLY, headers={"If-None-Match": old_etag})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "1 of 1 vote" in html
+    assert etag_and_total(watcher)[1] == 1
+    assert response.headers["ETag"] != old_etag
+
+
+def test_page_shows_visitors_choice_after_vote(app, other_app, sample):
+    voter = Reader(app, "10.9.0.2")
+    voter.open()
+    voter.vote("smolvlm2")
+
+    # The same visitor cookie, read by the other instance's cache.
+    voter.client, shared_jar = other_app.test_client(), voter.client
+    for cookie in shared_jar._cookies.values():
+        voter.client.set_cookie(cookie.key, cookie.value, domain=cookie.domain)
+    html = voter.open().get_data(as_text=True)
+
+    assert "You voted for <strong>SmolVLM2</strong>" in html
+    assert 'class="vote-form"' not in html
+
+
+def test_closing_through_the_session_shows_everywhere(app, other_app, sample):
+    watcher = other_app.test_client()
+    assert 'class="vote-form"' in watcher.get(f"/compare/{SLUG}").get_data(as_text=True)
+
+    with app.app_context():
+        db.session.execute(
+            update(Comparison)
+            .where(Comparison.slug == SLUG)
+            .values(voting_open=False, tally_version=Comparison.tally_version + 1)
+        )
+        db.session.commit()
+
+    html = watcher.get(f"/compare/{SLUG}").get_data(as_text=True)
+    assert "Voting on this comparison is closed" in html
+    assert watcher.get(API).get_json()["voting_open"] is False
+
+
+def test_counter_change_by_orm_object_shows_everywhere(app, other_app, sample):
+    watcher = other_app.test_client()
+    assert etag_and_total(watcher)[1] == 0
+
+    with app.app_context():
+        tool = db.session.scalars(select(Tool).where(Tool.slug == "sam-3")).one()
+        tool.votes = 7
+        db.session.commit()
+
+    assert etag_and_total(watcher)[1] == 7
+
+
+def test_raw_sql_write_through_session_bumps_every_comparison(app, other_app, sample):
+    watcher = other_app.test_client()
+    assert etag_and_total(watcher)[1] == 0
+
+    with app.app_context():
+        db.session.execute(text("UPDATE tools SET votes = 3"))
+        db.session.commit()
+
+    assert etag_and_total(watcher)[1] == 6
+
+
+def test_content_import_shows_everywhere(app, other_app, sample, tmp_path):
+    watcher = other_app.test_client()
+    assert "SmolVLM2 vs SAM 3" in watcher.get(f"/compare/{SLUG}").get_data(as_text=True)
+
+    edited = tmp_path / SAMPLE.name
+    edited.write_text(
+        SAMPLE.read_text().replace(
+            'title = "SmolVLM2 vs SAM 3 (Segment Anything Model 3)"',
+            'title = "SmolVLM2 against SAM 3"',
+        )
+    )
+    with app.app_context():
+        report = import_specs(db.session, [parse_file(edited)])
+    assert report.updated == [SLUG]
+
+    html = watcher.get(f"/compare/{SLUG}").get_data(as_text=True)
+    assert "<title>SmolVLM2 against SAM 3:" in html
+
+
+def test_unpublished_comparison_is_404_everywhere(app, other_app, sample):
+    watcher = other_app.test_client()
+    assert watcher.get(TALLY).status_code == 200
+
+    with app.app_context():
+        comparison = db.session.scalars(
+            select(Comparison).where(Comparison.slug == SLUG)
+        ).one()
+        comparison.status = "draft"
+        db.session.commit()
+
+    assert watcher.get(TALLY).status_code == 404
+    assert watcher.get(API).status_code == 404
+    assert watcher.get(f"/compare/{SLUG}").status_code == 404
+
+
+def test_lost_redis_data_rebuilds_instead_of_serving_stale(
+    app, other_app, sample, redis_server
+):
+    watcher = other_app.test_client()
+    assert etag_and_total(watcher)[1] == 0
+
+    # Redis loses every key, then a change lands with nobody to publish it
+    # (as after a restart without persistence, with a write made meanwhile).
+    redis_server.client().flushall()
+    with app.app_context():
+        db.session.execute(
+            update(Tool).where(Tool.slug == "sam-3").values(votes=4),
+            execution_options={"synchronize_session": False},
+        )
+        db.session.commit()
+    redis_server.client().flushall()
+
+    assert etag_and_total(watcher)[1] == 4
+
+
+def test_cache_is_off_without_redis(database_url, sample):
+    plain = create_app(base_config(database_url, None))
+    with plain.app_context():
+        assert current_store() is None
+        db.engine.dispose()
+
+    response = plain.test_client().get(TALLY)
+    assert response.status_code == 200
+
+
+def test_version_key_shares_the_guard_slot(app, sample, redis_server):
+    app.test_client().get(TALLY)
+
+    keys = [key.decode() for key in redis_server.client().keys("versus-test:*")]
+    assert any(key.endswith(":version") and "{c:1}" in key for key in keys), keys
+    assert all("{c:" in key for key in keys)
