@@ -203,3 +203,19 @@ def test_version_key_shares_the_guard_slot(app, sample, redis_server):
     keys = [key.decode() for key in redis_server.client().keys("versus-test:*")]
     assert any(key.endswith(":version") and "{c:1}" in key for key in keys), keys
     assert all("{c:" in key for key in keys)
+
+
+def test_publish_command_reloads_after_outside_write(app, other_app, sample, runner):
+    watcher = other_app.test_client()
+    assert etag_and_total(watcher)[1] == 0
+
+    # A write the site never sees: straight through the engine, not a session.
+    with app.app_context(), db.engine.begin() as connection:
+        connection.execute(text("UPDATE tools SET votes = 2"))
+    assert etag_and_total(watcher)[1] == 0
+
+    result = runner.invoke(args=["tallies", "publish"])
+
+    assert result.exit_code == 0, result.output
+    assert "Published new versions" in result.output
+    assert etag_and_total(watcher)[1] == 4
