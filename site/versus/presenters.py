@@ -67,13 +67,9 @@ class PanelView:
     split: SplitSummary
 
 
-def load_comparison(slug: str, *, include_drafts: bool = False) -> Comparison | None:
-    """Load a comparison with its tools and panel.
-
-    Readers see only published comparisons whose publication date has come;
-    ``include_drafts`` also returns drafts and scheduled ones, for the command line.
-    """
-    statement = (
+def comparison_with_panel(slug: str):
+    """Select one comparison with everything its page reads loaded up front."""
+    return (
         select(Comparison)
         .where(Comparison.slug == slug)
         .options(
@@ -83,6 +79,15 @@ def load_comparison(slug: str, *, include_drafts: bool = False) -> Comparison | 
             .selectinload(Verdict.tool),
         )
     )
+
+
+def load_comparison(slug: str, *, include_drafts: bool = False) -> Comparison | None:
+    """Load a comparison with its tools and panel.
+
+    Readers see only published comparisons whose publication date has come;
+    ``include_drafts`` also returns drafts and scheduled ones, for the command line.
+    """
+    statement = comparison_with_panel(slug)
     if not include_drafts:
         statement = statement.where(visible_to_readers())
 

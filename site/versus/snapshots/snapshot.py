@@ -13,10 +13,16 @@ import threading
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
-from ..models import Comparison, Reviewer, Tool, Verdict
-from ..presenters import PanelView, TallyView, panel_view, tally_view
+from ..models import Comparison, Tool
+from ..presenters import (
+    PanelView,
+    TallyView,
+    comparison_with_panel,
+    panel_view,
+    tally_view,
+)
 
 
 @dataclass(frozen=True)
@@ -107,16 +113,7 @@ def read_state(session: Session, slug: str) -> TallyState | None:
 
 def load_content(session: Session, slug: str) -> Content | None:
     """Load the comparison with everything the templates read, then detach it."""
-    comparison = session.scalar(
-        select(Comparison)
-        .where(Comparison.slug == slug)
-        .options(
-            selectinload(Comparison.tools),
-            selectinload(Comparison.reviewers)
-            .selectinload(Reviewer.verdicts)
-            .selectinload(Verdict.tool),
-        )
-    )
+    comparison = session.scalar(comparison_with_panel(slug))
     if comparison is None:
         return None
 
