@@ -3,6 +3,8 @@ one Redis and one database must never show each other a stale comparison."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import event, select, text, update
 
@@ -189,11 +191,12 @@ def test_lost_redis_data_rebuilds_instead_of_serving_stale(
 
 def test_cache_is_off_without_redis(database_url, sample):
     plain = create_app(base_config(database_url, None))
+    response = plain.test_client().get(TALLY)
     with plain.app_context():
-        assert current_store() is None
+        store = current_store()
         db.engine.dispose()
 
-    response = plain.test_client().get(TALLY)
+    assert store is None
     assert response.status_code == 200
 
 
@@ -219,3 +222,22 @@ def test_publish_command_reloads_after_outside_write(app, other_app, sample, run
     assert result.exit_code == 0, result.output
     assert "Published new versions" in result.output
     assert etag_and_total(watcher)[1] == 4
+
+
+def csrf_tokens(html: str) -> set[str]:
+    meta = re.findall(r'name="csrf-token" content="([^"]+)"', html)
+    fields = re.findall(r'name="csrf_token" type="hidden" value="([^"]+)"', html)
+    fields += re.findall(r'type="hidden" name="csrf_token" value="([^"]+)"', html)
+    fields += re.findall(r'name="csrf_token" value="([^"]+)"', html)
+    return set(meta + fields)
+
+
+def test_shared_page_gets_each_readers_own_token(app, sample):
+    first = app.test_client().get(f"/compare/{SLUG}").get_data(as_text=True)
+    second = app.test_client().get(f"/compare/{SLUG}").get_data(as_text=True)
+
+    assert "csrf-token-placeholder" not in first + second
+    assert len(csrf_tokens(first)) == 1
+    assert len(csrf_tokens(second)) == 1
+    assert csrf_tokens(first) != csrf_tokens(second)
+    assert first.count(next(iter(csrf_tokens(first)))) >= 3

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import abort, current_app, make_response, render_template, request
+from flask import abort, current_app, g, make_response, render_template, request
 from flask_wtf.csrf import generate_csrf
 from werkzeug.wrappers import Response
 
@@ -26,8 +26,23 @@ logger = logging.getLogger(__name__)
 CSRF_MARKER = "versus-csrf-token-placeholder-7c1f3a"
 
 
-def _marker() -> str:
-    return CSRF_MARKER
+def _render_shared(template: str, **context) -> str:
+    """Render HTML that many readers will share, with the CSRF token as a marker.
+
+    Flask-WTF keeps the request's token in ``g``, and every form on the page (the
+    vote form, the newsletter form, the meta tag) reads it from there, so setting
+    it to the marker for the render covers them all. Any other per-reader value
+    added to these templates needs a marker of its own here.
+    """
+    field = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    saved = g.pop(field, None)
+    setattr(g, field, CSRF_MARKER)
+    try:
+        return render_template(template, **context)
+    finally:
+        g.pop(field, None)
+        if saved is not None:
+            setattr(g, field, saved)
 
 
 def _snapshot(slug: str, visitor_hash: str | None = None):
@@ -71,14 +86,13 @@ def page(slug: str) -> Response | None:
     choice = _choice(snapshot, claim)
     html = snapshot.prepare(
         ("page", choice),
-        lambda: render_template(
+        lambda: _render_shared(
             "compare/page.html",
             comparison=snapshot.comparison,
             panel=snapshot.content.panel,
             tally=snapshot.tally,
             choice=choice,
             message=None,
-            csrf_token=_marker,
         ),
     )
     return make_response(html.replace(CSRF_MARKER, generate_csrf()))
