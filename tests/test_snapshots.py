@@ -3,6 +3,7 @@ one Redis and one database must never show each other a stale comparison."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
@@ -12,6 +13,7 @@ from versus import create_app
 from versus.content.importer import import_specs
 from versus.content.schema import parse_file
 from versus.extensions import db
+from versus.listing import today
 from versus.models import Comparison, Tool
 from versus.snapshots import current_store
 
@@ -241,3 +243,41 @@ def test_shared_page_gets_each_readers_own_token(app, sample):
     assert len(csrf_tokens(second)) == 1
     assert csrf_tokens(first) != csrf_tokens(second)
     assert first.count(next(iter(csrf_tokens(first)))) >= 3
+
+
+def test_scheduled_comparison_is_hidden_until_its_date(app, other_app, sample):
+    watcher = other_app.test_client()
+    assert watcher.get(TALLY).status_code == 200
+
+    with app.app_context():
+        comparison = db.session.scalars(
+            select(Comparison).where(Comparison.slug == SLUG)
+        ).one()
+        comparison.published_on = today() + dt.timedelta(days=1)
+        db.session.commit()
+
+    assert watcher.get(TALLY).status_code == 404
+    assert watcher.get(API).status_code == 404
+    assert watcher.get(f"/compare/{SLUG}").status_code == 404
+
+    with app.app_context():
+        comparison = db.session.scalars(
+            select(Comparison).where(Comparison.slug == SLUG)
+        ).one()
+        comparison.published_on = today()
+        db.session.commit()
+
+    assert watcher.get(TALLY).status_code == 200
+
+
+def test_shared_page_takes_canonical_url_from_each_request(app, sample):
+    app.config["PUBLIC_URL"] = None
+    forged = app.test_client().get(
+        f"/compare/{SLUG}", headers={"Host": "forged.example"}
+    )
+    honest = app.test_client().get(f"/compare/{SLUG}").get_data(as_text=True)
+
+    assert "forged.example" in forged.get_data(as_text=True)
+    assert "forged.example" not in honest
+    assert f'<link rel="canonical" href="http://localhost/compare/{SLUG}">' in honest
+    assert "canonical-url-placeholder" not in honest

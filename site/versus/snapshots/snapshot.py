@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..listing import today
 from ..models import Comparison, Tool
 from ..presenters import (
     PanelView,
@@ -33,7 +34,21 @@ class ContentKey:
     content_hash: str
     updated_at: dt.datetime | None
     status: str
+    published_on: dt.date | None
     voting_open: bool
+
+    @property
+    def visible(self) -> bool:
+        """Whether readers may see it today: the rule of ``listing.visible_to_readers``.
+
+        A scheduled comparison becomes visible at midnight UTC with no write to
+        publish, so callers check this on every request that finds no snapshot.
+        """
+        return (
+            self.status == "published"
+            and self.published_on is not None
+            and self.published_on <= today()
+        )
 
 
 @dataclass(frozen=True)
@@ -94,6 +109,7 @@ def read_state(session: Session, slug: str) -> TallyState | None:
             Comparison.content_hash,
             Comparison.updated_at,
             Comparison.status,
+            Comparison.published_on,
             Comparison.voting_open,
             Comparison.tally_version,
             Tool.slug,
@@ -107,8 +123,8 @@ def read_state(session: Session, slug: str) -> TallyState | None:
         return None
 
     first = rows[0]
-    key = ContentKey(first[0], first[1], first[2], first[3], first[4])
-    return TallyState(key, first[5], {row[6]: row[7] for row in rows})
+    key = ContentKey(*first[:6])
+    return TallyState(key, first[6], {row[7]: row[8] for row in rows})
 
 
 def load_content(session: Session, slug: str) -> Content | None:
@@ -122,6 +138,7 @@ def load_content(session: Session, slug: str) -> Content | None:
         comparison.content_hash,
         comparison.updated_at,
         comparison.status,
+        comparison.published_on,
         comparison.voting_open,
     )
     panel = panel_view(comparison)

@@ -38,16 +38,16 @@ class SnapshotStore:
     def get(
         self, slug: str, visitor_hash: str | None = None
     ) -> tuple[Snapshot | None, str | None]:
-        """Return the published comparison's snapshot and the visitor's claim.
+        """Return the visible comparison's snapshot and the visitor's claim.
 
-        Returns ``(None, None)`` for a slug with no published comparison. Raises
+        Returns ``(None, None)`` for a slug with no comparison readers may see. Raises
         ``SnapshotUnavailable`` when Redis cannot be read.
         """
         comparison_id = self._ids.get(slug)
         if comparison_id is None:
             with self._session() as session:
                 state = read_state(session, slug)
-            if state is None or state.key.status != "published":
+            if state is None or not state.key.visible:
                 return None, None
             comparison_id = state.key.comparison_id
 
@@ -74,7 +74,7 @@ class SnapshotStore:
     def _build(self, slug: str, token: bytes, previous: Snapshot | None):
         with self._session() as session:
             state = read_state(session, slug)
-            if state is None or state.key.status != "published":
+            if state is None or not state.key.visible:
                 self._forget(slug)
                 return None
 
@@ -99,7 +99,7 @@ class SnapshotStore:
     def _build_unshared(self, slug: str, token: bytes, session: Session):
         state = read_state(session, slug)
         content = load_content(session, slug)
-        if state is None or content is None or state.key.status != "published":
+        if state is None or content is None or not state.key.visible:
             return None
 
         return Snapshot(

@@ -21,9 +21,10 @@ from . import visitors
 
 logger = logging.getLogger(__name__)
 
-# Stands in for the CSRF token in prepared HTML; only URL-safe characters, so
-# autoescaping leaves it as it is.
+# Stand in for per-request values in prepared HTML. Only URL-safe characters, so
+# autoescaping leaves them as they are.
 CSRF_MARKER = "versus-csrf-token-placeholder-7c1f3a"
+URL_MARKER = "versus-canonical-url-placeholder-7c1f3a"
 
 
 def _render_shared(template: str, **context) -> str:
@@ -31,14 +32,16 @@ def _render_shared(template: str, **context) -> str:
 
     Flask-WTF keeps the request's token in ``g``, and every form on the page (the
     vote form, the newsletter form, the meta tag) reads it from there, so setting
-    it to the marker for the render covers them all. Any other per-reader value
-    added to these templates needs a marker of its own here.
+    it to the marker for the render covers them all. The canonical URL may come
+    from the request's Host header, so it is a marker too: otherwise one forged
+    Host would reach every reader. Any other per-request value added to these
+    templates needs a marker of its own here and in ``_fill``.
     """
     field = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
     saved = g.pop(field, None)
     setattr(g, field, CSRF_MARKER)
     try:
-        return render_template(template, **context)
+        return render_template(template, canonical_url=lambda: URL_MARKER, **context)
     finally:
         g.pop(field, None)
         if saved is not None:
@@ -95,7 +98,13 @@ def page(slug: str) -> Response | None:
             message=None,
         ),
     )
-    return make_response(html.replace(CSRF_MARKER, generate_csrf()))
+    return make_response(_fill(html))
+
+
+def _fill(html: str) -> str:
+    """Write this request's values into prepared HTML."""
+    url = current_app.jinja_env.globals["canonical_url"]()
+    return html.replace(CSRF_MARKER, generate_csrf()).replace(URL_MARKER, url)
 
 
 def tally(slug: str) -> Response | None:
