@@ -158,6 +158,8 @@ class ModerationAction(db.Model):
 
     comparison: Mapped[Comparison | None] = relationship()
 
+    __table_args__ = (Index("ix_moderation_actions_comparison", "comparison_id", "id"),)
+
 
 class Vote(db.Model):
     """One accepted vote. Voided votes stay as rows so a void can be undone exactly."""
@@ -191,6 +193,8 @@ class Vote(db.Model):
         ),
         Index("ix_votes_comparison_created", "comparison_id", "created_at"),
         Index("ix_votes_comparison_ip", "comparison_id", "ip_hash"),
+        # Restores and the public moderation note look votes up by the void.
+        Index("ix_votes_void_action", "void_action_id"),
     )
 
 
