@@ -96,6 +96,20 @@ def _record(session: Session, ballot: Ballot, now: dt.datetime) -> bool:
     return True
 
 
+def _claim_outlived_vote(session: Session, claim: Claim) -> bool:
+    """Tell whether a confirmed claim has no counted vote behind it any more.
+
+    A claim is confirmed only after its vote commits, so a confirmed claim without a
+    counted vote means a moderator voided that vote. A pending claim belongs to a
+    request still in flight and is left alone.
+    """
+    if claim.status != DUPLICATE or claim.existing.startswith("pending:"):
+        return False
+
+    request = claim.request
+    return counted_choice(session, request.comparison_id, request.visitor_hash) is None
+
+
 def _release_quietly(guard: VoteGuard, claim: Claim) -> None:
     # The pending claim expires by itself, so a failed release only delays a retry.
     try:
@@ -127,6 +141,12 @@ def cast_vote(
     )
 
     claim = guard.claim(request)
+
+    if _claim_outlived_vote(session, claim):
+        # The visitor's vote was voided but its claim could not be released then.
+        guard.forget_visitors(ballot.comparison_id, [ballot.visitor_hash])
+        logger.info("Released a stale claim on comparison %s", ballot.comparison_id)
+        claim = guard.claim(request)
 
     if claim.status == DUPLICATE:
         existing = counted_choice(session, ballot.comparison_id, ballot.visitor_hash)
