@@ -75,9 +75,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     init_newsletter(app)
 
+    from . import moderation
+
+    moderation.init_app(app)
+
     dialect = app.config["SQLALCHEMY_DATABASE_URI"].split(":", 1)[0]
     guard = type(app.extensions["versus.guard"]).__name__
     logger.info("Application ready: database %s, vote guard %s", dialect, guard)
+
     return app
 
 

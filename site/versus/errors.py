@@ -16,6 +16,7 @@ logger = logging.getLogger(__name__)
 
 TITLES = {
     400: "Bad request",
+    401: "Sign-in required",
     404: "Page not found",
     405: "Method not allowed",
     409: "Conflict",
