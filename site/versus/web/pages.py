@@ -23,6 +23,7 @@ from ..listing import Category, categories, listing_statement
 from ..models import Comparison
 from ..presenters import load_comparison, panel_view, tally_view
 from ..voting.guard import GuardUnavailable
+from ..voting.moderation.transparency import removal_notes
 from ..voting.service import (
     Ballot,
     Outcome,
@@ -81,6 +82,7 @@ def render_page(
         tally=_tally(comparison),
         choice=_current_choice(comparison),
         message=message,
+        moderation_notes=removal_notes(db.session, comparison.id),
     )
     return make_response(html, status)
 
