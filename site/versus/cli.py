@@ -14,7 +14,7 @@ from .content.schema import ComparisonSpec, ContentInvalid, parse_paths
 from .extensions import db
 from .listing import today
 from .presenters import load_comparison
-from .tally_audit import find_mismatches, rebuild_counters
+from .tally_audit import find_duplicate_visitors, find_mismatches, rebuild_counters
 
 content = AppGroup("content", help="Import, check and export comparison files.")
 tallies = AppGroup("tallies", help="Check and rebuild the vote counters.")
@@ -94,8 +94,10 @@ def export_command(slug: str) -> None:
 
 @tallies.command("verify")
 def verify_command() -> None:
-    """Compare every tool's counter with its counted vote rows."""
+    """Compare every tool's counter with its counted vote rows, and check that no
+    visitor holds two counted votes on one comparison. Exits 1 on any problem."""
     mismatches = find_mismatches(db.session)
+    duplicates = find_duplicate_visitors(db.session)
 
     for row in mismatches:
         click.echo(
@@ -103,11 +105,23 @@ def verify_command() -> None:
             f"counter {row.counter}, counted rows {row.counted}"
         )
 
+    for duplicate in duplicates:
+        click.echo(
+            f"duplicate: {duplicate.comparison_slug}: visitor "
+            f"{duplicate.visitor_hash[:12]}... has {duplicate.counted} counted votes"
+        )
+
     if mismatches:
         click.echo(f"{len(mismatches)} counter(s) disagree; run 'flask tallies rebuild'.")
+    if duplicates:
+        click.echo(
+            f"{len(duplicates)} visitor(s) hold more than one counted vote; void the "
+            "extra votes with 'flask moderate void SLUG --visitor-hash HASH'."
+        )
+    if mismatches or duplicates:
         raise click.exceptions.Exit(1)
 
-    click.echo("All counters match their vote rows.")
+    click.echo("All counters match their vote rows, and no visitor has two votes.")
 
 
 @tallies.command("rebuild")
