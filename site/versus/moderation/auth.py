@@ -40,7 +40,12 @@ logger = logging.getLogger(__name__)
 MODERATOR_ID = "moderator_id"
 SIGNED_IN_AT = "moderator_signed_in_at"
 LAST_SEEN_AT = "moderator_last_seen_at"
-PUBLIC_ENDPOINTS = {"moderation.login"}
+PUBLIC_ENDPOINTS = {
+    "moderation.login",
+    "moderation.login_submit",
+    "moderation.logout",
+    "moderation.logout_by_get",
+}
 
 
 def init_limiter(app: Flask) -> None:

@@ -18,6 +18,7 @@ from flask import (
     stream_with_context,
     url_for,
 )
+from werkzeug.exceptions import MethodNotAllowed
 from werkzeug.wrappers import Response
 
 from ..extensions import db
@@ -127,6 +128,17 @@ def logout() -> Response:
     """End the moderator session."""
     auth.sign_out()
     return redirect(url_for("moderation.login", signed_out=1), 303)
+
+
+@bp.get("/logout")
+def logout_by_get() -> Response:
+    """Refuse to sign out on GET, which a link or prefetch could trigger by accident.
+
+    Without this rule, ``GET /moderate/logout`` would reach the comparison view.
+    """
+    raise MethodNotAllowed(
+        valid_methods=["POST"], description="Sign out with the Sign out button."
+    )
 
 
 def _before_id() -> int | None:
