@@ -54,7 +54,13 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         status = error.code or 500
-        return error_response(status, error.description or TITLES.get(status, "Error"))
+        body, status = error_response(
+            status, error.description or TITLES.get(status, "Error")
+        )
+        # A 405 must say which methods the URL takes.
+        allowed = getattr(error, "valid_methods", None)
+        headers = {"Allow": ", ".join(allowed)} if status == 405 and allowed else {}
+        return body, status, headers
 
     @app.errorhandler(SQLAlchemyError)
     def database_error(error: SQLAlchemyError):
