@@ -19,6 +19,7 @@ LEFT = 44
 RIGHT = 12
 TOP = 12
 BOTTOM = 34
+MIN_BAND_WIDTH = 6
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,9 @@ class Band:
     label: str
     start: str
     end: str
+    # Where the "burst" caption goes: inside the plot even at its right edge.
+    label_x: float
+    label_anchor: str
 
 
 @dataclass(frozen=True)
@@ -134,10 +138,17 @@ def build_chart(series: HourlySeries, bursts: list[Burst]) -> Chart:
     for burst in bursts:
         start = (burst.start - first).total_seconds() / 3600 if first else 0
         hours = (burst.end - burst.start).total_seconds() / 3600
+        # A one-hour band in a 30-day window is under a pixel wide, so widen it.
+        width = round(max(hours * step, MIN_BAND_WIDTH), 2)
+        right_half = x_of(start) > LEFT + plot_width / 2
         bands.append(
             Band(
                 x=x_of(start),
-                width=round(hours * step, 2),
+                width=width,
+                label_x=round(
+                    x_of(start) - 2 if right_half else x_of(start) + width + 2, 2
+                ),
+                label_anchor="end" if right_half else "start",
                 label=(
                     f"Burst {_hour_label(burst.start)} to {_hour_label(burst.end)} "
                     f"UTC: {burst.votes} votes, {burst.counted} still counted"
