@@ -7,7 +7,6 @@ given.
 
 from __future__ import annotations
 
-import datetime as dt
 import getpass
 import sys
 
@@ -20,7 +19,6 @@ from ..guard_setup import current_guard
 from ..models import Comparison, utcnow
 from ..presenters import load_comparison
 from ..voting.moderation import actions, activity, audit
-from ..voting.moderation.bursts import find_bursts
 from ..voting.moderation.errors import ModerationError
 from ..voting.moderation.inputs import parse_filter, parse_reasons
 from .accounts import AccountError, create_moderator, disable_moderator, list_moderators
@@ -180,22 +178,20 @@ def _confirm(yes: bool, question: str) -> None:
 def show_command(slug: str, days: int) -> None:
     """Print a comparison's counters, bursts and busiest hashes."""
     comparison = _comparison(slug)
-    config = current_app.config
-    now = utcnow()
-    series = activity.hourly_series(
-        db.session, comparison.id, now - dt.timedelta(days=days), now
+    _, bursts = activity.recent_activity(
+        db.session,
+        comparison.id,
+        utcnow(),
+        days,
+        factor=current_app.config["BURST_FACTOR"],
+        min_votes=current_app.config["BURST_MIN_VOTES"],
     )
-    bursts = find_bursts(
-        series.hours,
-        series.totals,
-        series.counted,
-        factor=config["BURST_FACTOR"],
-        min_votes=config["BURST_MIN_VOTES"],
-    )
+
     state = "open" if comparison.voting_open else "closed"
     click.echo(f"{comparison.slug}: voting {state}")
     for tool in comparison.tools:
         click.echo(f"  {tool.slug}: {tool.votes} counted")
+
     click.echo(f"Bursts in the last {days} days:")
     for burst in bursts:
         click.echo(

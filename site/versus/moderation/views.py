@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from collections.abc import Callable
 
@@ -27,7 +26,6 @@ from ..models import Comparison, utcnow
 from ..presenters import load_comparison, tally_view
 from ..voting.guard import GuardUnavailable
 from ..voting.moderation import actions, activity, audit
-from ..voting.moderation.bursts import find_bursts
 from ..voting.moderation.errors import ModerationError
 from ..web.htmx import is_htmx
 from . import auth, forms
@@ -206,14 +204,11 @@ def _page(
     days: int = DEFAULT_DAYS,
 ) -> Response:
     config = current_app.config
-    now = utcnow()
-    series = activity.hourly_series(
-        db.session, comparison.id, now - dt.timedelta(days=days), now
-    )
-    bursts = find_bursts(
-        series.hours,
-        series.totals,
-        series.counted,
+    series, bursts = activity.recent_activity(
+        db.session,
+        comparison.id,
+        utcnow(),
+        days,
         factor=config["BURST_FACTOR"],
         min_votes=config["BURST_MIN_VOTES"],
     )

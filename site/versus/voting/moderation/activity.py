@@ -1,4 +1,4 @@
-"""What moderators look at: vote totals, hourly series and the busiest hashes."""
+"""Vote activity for moderators: totals, hourly series and the busiest hashes."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from ...models import Comparison, Tool, Vote
+from .bursts import Burst, find_bursts
 
 
 @dataclass(frozen=True)
@@ -198,3 +199,20 @@ def first_vote_at(session: Session, comparison_id: int) -> dt.datetime | None:
     return session.scalar(
         select(func.min(Vote.created_at)).where(Vote.comparison_id == comparison_id)
     )
+
+
+def recent_activity(
+    session: Session,
+    comparison_id: int,
+    now: dt.datetime,
+    days: int,
+    *,
+    factor: float,
+    min_votes: int,
+) -> tuple[HourlySeries, list[Burst]]:
+    """Return the last ``days`` of hourly votes and the bursts flagged in them."""
+    series = hourly_series(session, comparison_id, now - dt.timedelta(days=days), now)
+    bursts = find_bursts(
+        series.hours, series.totals, series.counted, factor=factor, min_votes=min_votes
+    )
+    return series, bursts
