@@ -42,6 +42,13 @@ def run_guarded(app, action, *args, **kwargs):
         return action(db.session, current_guard(), *args, **kwargs)
 
 
+def void_stuffer_ip(app, comparison):
+    vote_filter = VoteFilter(ip_hash=fake_hash("stuffer-ip"))
+    return run_guarded(
+        app, actions.void_votes, comparison, vote_filter, REASONS, "alice"
+    )
+
+
 @pytest.fixture
 def stuffed(app, sample):
     """Six honest votes over six hours and five stuffed sam-3 votes in one hour."""
@@ -145,14 +152,7 @@ def test_void_rejects_stale_preview_and_no_match(app, stuffed):
 
 
 def test_reset_then_restore_is_exact(app, stuffed, redis_server):
-    voided = run_guarded(
-        app,
-        actions.void_votes,
-        stuffed,
-        VoteFilter(ip_hash=fake_hash("stuffer-ip")),
-        REASONS,
-        "alice",
-    )
+    voided = void_stuffer_ip(app, stuffed)
     reset = run_guarded(app, actions.reset_votes, stuffed, REASONS, "alice")
 
     assert reset.votes_changed == 6
@@ -177,14 +177,7 @@ def test_reset_then_restore_is_exact(app, stuffed, redis_server):
 
 
 def test_restore_skips_visitor_who_voted_again(app, stuffed):
-    voided = run_guarded(
-        app,
-        actions.void_votes,
-        stuffed,
-        VoteFilter(ip_hash=fake_hash("stuffer-ip")),
-        REASONS,
-        "alice",
-    )
+    voided = void_stuffer_ip(app, stuffed)
     assert cast(app, "stuffer-1", "smolvlm2", ip="elsewhere") is Outcome.ACCEPTED
 
     restored = run_guarded(
@@ -218,14 +211,7 @@ def test_restore_skips_visitor_who_voted_again(app, stuffed):
 
 def test_restore_rejections(app, stuffed):
     closed = run(app, actions.set_voting_open, stuffed, False, REASONS, "alice")
-    voided = run_guarded(
-        app,
-        actions.void_votes,
-        stuffed,
-        VoteFilter(ip_hash=fake_hash("stuffer-ip")),
-        REASONS,
-        "alice",
-    )
+    voided = void_stuffer_ip(app, stuffed)
     run_guarded(app, actions.restore_action, stuffed, voided.entry_id, REASONS, "alice")
 
     with pytest.raises(NotFound, match="no audit entry #999"):
@@ -303,14 +289,7 @@ def test_hourly_series_bursts_and_busiest(app, stuffed):
 
 
 def test_voided_votes_stay_in_series_and_public_note(app, stuffed):
-    result = run_guarded(
-        app,
-        actions.void_votes,
-        stuffed,
-        VoteFilter(ip_hash=fake_hash("stuffer-ip")),
-        REASONS,
-        "alice",
-    )
+    result = void_stuffer_ip(app, stuffed)
 
     with app.app_context():
         series = hourly_series(

@@ -157,7 +157,7 @@ def apply(app, comparison_id: int, model: Model, step: tuple) -> None:
         at = START + dt.timedelta(hours=hour)
         outcome = cast(app, visitor, tool, ip=address, at=at)
         # The vote service checks the visitor's claim before whether voting is open;
-        # the HTTP endpoint answers 409 for a closed comparison before either.
+        # the HTTP endpoint returns 409 for a closed comparison before either check.
         if model.counted(visitor) is not None:
             assert outcome is Outcome.ALREADY_VOTED
         elif not model.open:

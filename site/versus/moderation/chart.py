@@ -49,7 +49,7 @@ class Band:
     label: str
     start: str
     end: str
-    # Where the "burst" caption goes: inside the plot even at its right edge.
+    # The "burst" caption position, kept inside the plot even at its right edge.
     label_x: float
     label_anchor: str
 

@@ -7,8 +7,8 @@ row update, so no vote for this comparison commits between the action reading th
 votes and committing its changes, and the counters change by exactly the rows changed.
 
 Redis claims are released or re-taken only after the commit. If Redis fails then,
-the result says so (``guard_synced`` is false); the database stays correct because
-its partial unique index allows one counted vote per visitor, and the vote service
+the result has ``guard_synced`` false. The database stays correct because its
+partial unique index allows one counted vote per visitor, and the vote service
 clears a claim whose vote was voided.
 """
 
@@ -61,7 +61,7 @@ class Preview:
 
 @dataclass(frozen=True)
 class ActionResult:
-    """What an action changed; ``skipped`` counts votes a restore left voided."""
+    """The outcome of one action; ``skipped`` counts votes a restore left voided."""
 
     entry_id: int
     action: str

@@ -1,4 +1,4 @@
-"""Why a moderation request was rejected; each kind maps to one HTTP status."""
+"""Moderation rejections. Each kind maps to one HTTP status."""
 
 from __future__ import annotations
 

@@ -17,14 +17,14 @@ IDENTIFIER_PATTERN = re.compile(
 PUBLIC_REASON_MAX = 280
 PRIVATE_REASON_MAX = 2000
 REASON_MIN = 3
-# The longest time window one void may cover, so a typo in a year cannot void
+# The maximum time window one void may cover, so a typo in a year cannot void
 # a comparison's whole history by accident; a reset does that on purpose.
 MAX_WINDOW = dt.timedelta(days=31)
 
 
 @dataclass(frozen=True)
 class VoteFilter:
-    """Which counted votes a void applies to. Every set field must match."""
+    """The counted votes a void applies to. Every field that is set must match."""
 
     ip_hash: str | None = None
     visitor_hash: str | None = None
