@@ -4,7 +4,7 @@ Restoring a void and the public moderation note both look votes up by
 void_action_id; a comparison's moderation page lists its audit entries newest first.
 
 Revision ID: b2ab617b5827
-Revises: c60d8a31dd6f
+Revises: b27544c430b2
 Create Date: 2026-12-04 15:38:25.550562
 
 """
@@ -13,7 +13,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'b2ab617b5827'
-down_revision = 'c60d8a31dd6f'
+down_revision = 'b27544c430b2'
 branch_labels = None
 depends_on = None
 
