@@ -73,6 +73,8 @@ def test_login_page_and_success(app, sample):
     assert dashboard.status_code == 200
     assert "Signed in as <strong>alice</strong>" in dashboard.get_data(as_text=True)
     assert dashboard.headers["Cache-Control"] == "no-store"
+    assert '<meta name="robots" content="noindex">' in dashboard.get_data(as_text=True)
+    assert 'rel="canonical"' not in dashboard.get_data(as_text=True)
     with app.app_context():
         stored = db.session.scalar(select(Moderator))
     assert stored.password_hash.startswith("scrypt:")
