@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..models import Comparison
+from ..voting.moderation.transparency import removal_notes
 from .snapshot import Snapshot, build_tally, load_content, read_state
 from .versions import VersionStore
 
@@ -85,11 +86,14 @@ class SnapshotStore:
                     # Changed between the two reads: serve it uncached this time.
                     return self._build_unshared(slug, token, session)
 
+            notes = removal_notes(session, state.key.comparison_id)
+
         snapshot = Snapshot(
             token=token,
             content=content,
             tally=build_tally(content, state, self._min_votes()),
             built_at=time.monotonic(),
+            moderation_notes=notes,
         )
         with self._lock:
             self._by_slug[slug] = snapshot
@@ -107,6 +111,7 @@ class SnapshotStore:
             content=content,
             tally=build_tally(content, state, self._min_votes()),
             built_at=time.monotonic(),
+            moderation_notes=removal_notes(session, state.key.comparison_id),
         )
 
     def _forget(self, slug: str) -> None:

@@ -96,6 +96,7 @@ def page(slug: str) -> Response | None:
             tally=snapshot.tally,
             choice=choice,
             message=None,
+            moderation_notes=snapshot.moderation_notes,
         ),
     )
     return make_response(_fill(html))
