@@ -325,3 +325,14 @@ def test_voided_votes_stay_in_series_and_public_note(app, stuffed):
 def test_filter_validation(fields, message):
     with pytest.raises(InvalidRequest, match=message):
         parse_filter(fields, TOOLS)
+
+
+def test_void_republishes_only_its_comparison(app, stuffed, monkeypatch):
+    store = app.extensions["versus.snapshots"]
+    published = []
+    monkeypatch.setattr(store, "publish", lambda ids: published.append(sorted(ids)))
+    monkeypatch.setattr(store, "publish_all", lambda: published.append("every"))
+
+    void_stuffer_ip(app, stuffed)
+
+    assert published == [[stuffed]]

@@ -158,11 +158,14 @@ def _write_entry(
     return entry
 
 
-def _adjust_counters(session: Session, per_tool: Counter[int], sign: int) -> None:
+def _adjust_counters(
+    session: Session, comparison_id: int, per_tool: Counter[int], sign: int
+) -> None:
     for tool_id, count in per_tool.items():
+        # Naming the comparison lets the snapshot cache republish only this one.
         session.execute(
             update(Tool)
-            .where(Tool.id == tool_id)
+            .where(Tool.id == tool_id, Tool.comparison_id == comparison_id)
             .values(votes=Tool.votes + sign * count)
             .execution_options(synchronize_session=False)
         )
@@ -274,7 +277,7 @@ def _void(
         raise Conflict("The votes changed while voiding them. Nothing was voided.")
 
     per_tool = Counter(row.tool_id for row in rows)
-    _adjust_counters(session, per_tool, -1)
+    _adjust_counters(session, comparison_id, per_tool, -1)
     changes = _tool_counts(tools, per_tool)
     entry_id = entry.id
     session.commit()
@@ -465,7 +468,7 @@ def restore_action(
 
     tools = _tools(session, comparison_id)
     per_tool = Counter(row.tool_id for row in restorable)
-    _adjust_counters(session, per_tool, +1)
+    _adjust_counters(session, comparison_id, per_tool, +1)
     changes = _tool_counts(tools, per_tool)
     choices = {
         row.visitor_hash: tools[row.tool_id].slug
