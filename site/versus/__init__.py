@@ -10,7 +10,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from .config import load_settings, local_secret_key
+from .config import check_settings, load_settings, local_secret_key
 from .database_tuning import install_sqlite_pragmas, write_queue_for
 from .extensions import csrf, db, migrate
 
@@ -36,6 +36,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     else:
         app.config.from_mapping(test_config)
 
+    check_settings(app.config)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = local_secret_key(app.instance_path)
 
@@ -61,10 +62,22 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     init_snapshots(app)
 
     from . import cli, errors
-    from .web import api, pages, seo, templating, visitors
+    from .web import (
+        api,
+        pages,
+        request_checks,
+        request_ids,
+        security_headers,
+        seo,
+        templating,
+        visitors,
+    )
 
     templating.init_app(app)
     visitors.init_app(app)
+    request_ids.init_app(app)
+    request_checks.init_app(app)
+    security_headers.init_app(app)
     errors.init_app(app)
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
@@ -81,7 +94,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     dialect = app.config["SQLALCHEMY_DATABASE_URI"].split(":", 1)[0]
     guard = type(app.extensions["versus.guard"]).__name__
-    logger.info("Application ready: database %s, vote guard %s", dialect, guard)
+    logger.info(
+        "Application ready: database %s, vote guard %s, %s trusted proxies, "
+        "votes while Redis is down: %s",
+        dialect,
+        guard,
+        proxies,
+        app.config["VOTES_WHEN_REDIS_DOWN"],
+    )
 
     return app
 
@@ -104,11 +124,15 @@ def _configure_database(app: Flask) -> None:
     app.config["SQLALCHEMY_DATABASE_URI"] = uri
 
     options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    # Error messages and logs then carry the SQL but not the bound values, so the
+    # keyed visitor and address hashes stay out of the logs.
+    options.setdefault("hide_parameters", True)
     app.extensions["versus.write_lock"] = nullcontext
     if uri.startswith("sqlite"):
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
-        options.setdefault("connect_args", {"timeout": 5})
-        install_sqlite_pragmas(app.config["SQLITE_SYNCHRONOUS"])
+        busy_timeout_ms = app.config["SQLITE_BUSY_TIMEOUT_MS"]
+        options.setdefault("connect_args", {"timeout": busy_timeout_ms / 1000})
+        install_sqlite_pragmas(app.config["SQLITE_SYNCHRONOUS"], busy_timeout_ms)
         app.extensions["versus.write_lock"] = write_queue_for(uri)
     else:
         options.setdefault("pool_pre_ping", True)

@@ -25,7 +25,15 @@ SETTINGS: list[tuple[str, str, object, type]] = [
     ("VOTE_CLAIM_TTL_SECONDS", "VERSUS_CLAIM_TTL", 30, int),
     ("MIN_VOTES_TO_CALL", "VERSUS_MIN_VOTES_TO_CALL", 30, int),
     ("CONTENT_DIR", "VERSUS_CONTENT_DIR", None, str),
-    ("SESSION_COOKIE_SECURE", "VERSUS_SECURE_COOKIES", False, bool),
+    ("SESSION_COOKIE_SECURE", "VERSUS_SECURE_COOKIES", None, bool),
+    ("PRODUCTION", "VERSUS_PRODUCTION", False, bool),
+    ("VOTES_WHEN_REDIS_DOWN", "VERSUS_VOTES_WHEN_REDIS_DOWN", "pause", str),
+    ("REDIS_DOWN_RETRY_AFTER", "VERSUS_REDIS_DOWN_RETRY_AFTER", 30, int),
+    ("PAGE_TOKEN_MAX_AGE", "VERSUS_PAGE_TOKEN_MAX_AGE", 3600, int),
+    ("TOKEN_REFRESH_SECONDS", "VERSUS_TOKEN_REFRESH_SECONDS", 900, int),
+    ("SQLITE_BUSY_TIMEOUT_MS", "VERSUS_SQLITE_BUSY_TIMEOUT_MS", 5000, int),
+    ("HSTS_MAX_AGE", "VERSUS_HSTS_MAX_AGE", 31536000, int),
+    ("MAX_CONTENT_LENGTH", "VERSUS_MAX_REQUEST_BYTES", 64 * 1024, int),
     ("PUBLIC_URL", "VERSUS_PUBLIC_URL", None, str),
     ("NEWSLETTER_SIGNUPS_PER_IP", "VERSUS_SIGNUPS_PER_IP", 5, int),
     ("NEWSLETTER_SIGNUP_WINDOW_SECONDS", "VERSUS_SIGNUP_WINDOW", 3600, int),
@@ -49,6 +57,8 @@ SETTINGS: list[tuple[str, str, object, type]] = [
     ("BURST_FACTOR", "VERSUS_BURST_FACTOR", 4.0, float),
     ("BURST_MIN_VOTES", "VERSUS_BURST_MIN_VOTES", 10, int),
 ]
+
+VOTE_POLICIES = ("pause", "database-only")
 
 
 def _parse(raw: str, kind: type) -> object:
@@ -82,11 +92,39 @@ def load_settings(instance_path: str) -> dict[str, object]:
     if os.environ.get("SECRET_KEY"):
         settings["SECRET_KEY"] = os.environ["SECRET_KEY"]
 
-    settings["WTF_CSRF_TIME_LIMIT"] = 3600
+    settings["WTF_CSRF_TIME_LIMIT"] = settings["PAGE_TOKEN_MAX_AGE"]
     settings["WTF_CSRF_HEADERS"] = ["X-CSRFToken"]
     settings["SESSION_COOKIE_HTTPONLY"] = True
     settings["SESSION_COOKIE_SAMESITE"] = "Lax"
     return settings
+
+
+def check_settings(config: dict) -> None:
+    """Raise ``RuntimeError`` for settings a deployment must not run with.
+
+    Production needs an explicit secret key (a generated local one differs between
+    machines, so cookies and stored hashes would not carry over) and Redis (the
+    in-process guard holds the limits inside one worker only).
+    """
+    policy = config["VOTES_WHEN_REDIS_DOWN"]
+    if policy not in VOTE_POLICIES:
+        raise RuntimeError(
+            f"Invalid value for VERSUS_VOTES_WHEN_REDIS_DOWN: {policy!r}; "
+            f"use one of {', '.join(VOTE_POLICIES)}"
+        )
+
+    if config["SESSION_COOKIE_SECURE"] is None:
+        config["SESSION_COOKIE_SECURE"] = bool(config["PRODUCTION"])
+
+    if not config["PRODUCTION"]:
+        return
+
+    if not config.get("SECRET_KEY"):
+        raise RuntimeError("VERSUS_PRODUCTION is set but SECRET_KEY is missing")
+    if len(config["SECRET_KEY"]) < 32:
+        raise RuntimeError("SECRET_KEY is shorter than 32 characters")
+    if not config.get("REDIS_URL"):
+        raise RuntimeError("VERSUS_PRODUCTION is set but REDIS_URL is missing")
 
 
 def local_secret_key(instance_path: str) -> str:

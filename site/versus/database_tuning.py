@@ -21,7 +21,7 @@ from sqlalchemy.engine import Engine
 
 SYNCHRONOUS_MODES = {"OFF", "NORMAL", "FULL", "EXTRA"}
 
-_settings = {"synchronous": "NORMAL", "installed": False}
+_settings = {"synchronous": "NORMAL", "busy_timeout_ms": 5000, "installed": False}
 
 
 def _on_connect(connection, record) -> None:
@@ -31,12 +31,16 @@ def _on_connect(connection, record) -> None:
     cursor = connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute(f"PRAGMA synchronous={_settings['synchronous']}")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute(f"PRAGMA busy_timeout={int(_settings['busy_timeout_ms'])}")
     cursor.close()
 
 
-def install_sqlite_pragmas(synchronous: str) -> None:
-    """Apply the pragmas to every new SQLite connection in this process."""
+def install_sqlite_pragmas(synchronous: str, busy_timeout_ms: int = 5000) -> None:
+    """Apply the pragmas to every new SQLite connection in this process.
+
+    ``busy_timeout_ms`` bounds how long a write waits for the lock; a vote still
+    waiting then fails with "database is locked" and the reader gets a 503.
+    """
     mode = synchronous.upper()
     if mode not in SYNCHRONOUS_MODES:
         raise RuntimeError(
@@ -45,6 +49,7 @@ def install_sqlite_pragmas(synchronous: str) -> None:
         )
 
     _settings["synchronous"] = mode
+    _settings["busy_timeout_ms"] = busy_timeout_ms
     if not _settings["installed"]:
         event.listen(Engine, "connect", _on_connect)
         _settings["installed"] = True

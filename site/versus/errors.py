@@ -11,6 +11,7 @@ from werkzeug.exceptions import HTTPException
 
 from .extensions import db
 from .web.htmx import is_htmx
+from .web.request_ids import request_id
 
 logger = logging.getLogger(__name__)
 
@@ -27,17 +28,23 @@ TITLES = {
 }
 
 
+def _comparison() -> str:
+    """Return the comparison slug named in the URL, or ``-``, for log lines."""
+    return str((request.view_args or {}).get("slug", "-"))[:120]
+
+
 def _wants_json() -> bool:
     return request.path.startswith("/api/") or request.path == "/healthz"
 
 
 def error_response(status: int, message: str):
+    title = TITLES.get(status, "Error")
     if _wants_json():
-        return jsonify(error=TITLES.get(status, "Error"), message=message), status
+        return jsonify(error=title, message=message, request_id=request_id()), status
 
     template = "errors/_fragment.html" if is_htmx() else "errors/page.html"
     html = render_template(
-        template, status=status, title=TITLES.get(status, "Error"), message=message
+        template, status=status, title=title, message=message, request_id=request_id()
     )
     return html, status
 
@@ -45,6 +52,13 @@ def error_response(status: int, message: str):
 def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
+        logger.info(
+            "CSRF check failed on %s for comparison %s (request %s): %s",
+            request.endpoint,
+            _comparison(),
+            request_id(),
+            error.description,
+        )
         return error_response(
             400,
             "This form has expired or was not sent from this site. "
@@ -54,6 +68,14 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         status = error.code or 500
+        if status >= 500:
+            logger.error(
+                "HTTP %s on %s for comparison %s (request %s)",
+                status,
+                request.endpoint,
+                _comparison(),
+                request_id(),
+            )
         body, status = error_response(
             status, error.description or TITLES.get(status, "Error")
         )
@@ -65,7 +87,12 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(SQLAlchemyError)
     def database_error(error: SQLAlchemyError):
         db.session.rollback()
-        logger.exception("Database error")
+        logger.exception(
+            "Database error on %s for comparison %s (request %s)",
+            request.endpoint,
+            _comparison(),
+            request_id(),
+        )
         return error_response(
             503, "The site cannot reach its database right now. Please try again shortly."
         )
@@ -73,5 +100,10 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception):
         db.session.rollback()
-        logger.exception("Unhandled error")
+        logger.exception(
+            "Unhandled error on %s for comparison %s (request %s)",
+            request.endpoint,
+            _comparison(),
+            request_id(),
+        )
         return error_response(500, "Something went wrong on our side. Please try again.")

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from .content.schema import SLUG
 from .extensions import db
 from .listing import visible_to_readers
 from .models import Comparison, Reviewer, Tool, Verdict
@@ -87,6 +88,10 @@ def load_comparison(slug: str, *, include_drafts: bool = False) -> Comparison | 
     Readers see only published comparisons whose publication date has come;
     ``include_drafts`` also returns drafts and scheduled ones, for the command line.
     """
+    # A value that cannot be a slug names no comparison; it never reaches SQL.
+    if len(slug) > 120 or not SLUG.fullmatch(slug):
+        return None
+
     statement = comparison_with_panel(slug)
     if not include_drafts:
         statement = statement.where(visible_to_readers())
