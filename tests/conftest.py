@@ -137,6 +137,12 @@ def csrf_from(html: str) -> str:
     return match.group(1)
 
 
+def page_token_from(html: str) -> str:
+    """Return the vote form's page token, or "" when the page has no open form."""
+    match = re.search(r'name="page_token" value="([^"]+)"', html)
+    return match.group(1) if match else ""
+
+
 class Reader:
     """A browser-like visitor: its own cookies, and the page's CSRF token."""
 
@@ -144,20 +150,27 @@ class Reader:
         self.client = app.test_client()
         self.address = address
         self.token = ""
+        self.page_token = ""
+        self.headers: dict[str, str] = {}
 
     def open(self, slug: str = SLUG):
         response = self.client.get(
-            f"/compare/{slug}", environ_base={"REMOTE_ADDR": self.address}
+            f"/compare/{slug}",
+            headers=self.headers,
+            environ_base={"REMOTE_ADDR": self.address},
         )
         if response.status_code == 200:
-            self.token = csrf_from(response.get_data(as_text=True))
+            html = response.get_data(as_text=True)
+            self.token = csrf_from(html)
+            self.page_token = page_token_from(html) or self.page_token
         return response
 
     def vote(
         self, choice: str | list[str], slug: str = SLUG, htmx: bool = True, **extra
     ):
         headers = {"HX-Request": "true", "X-CSRFToken": self.token} if htmx else {}
-        data = {"choice": choice}
+        headers.update(self.headers)
+        data = {"choice": choice, "page_token": self.page_token}
         if not htmx:
             data["csrf_token"] = self.token
         data.update(extra)

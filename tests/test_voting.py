@@ -125,7 +125,8 @@ def test_missing_csrf_token_400(app, reader):
     html = response.get_data(as_text=True)
     assert response.status_code == 400
     assert 'id="vote-widget"' in html
-    assert "Reload the page" in html
+    assert "This vote was not sent from this site" in html
+    assert 'name="csrf_token"' in html
     assert vote_rows(app) == 0
 
 

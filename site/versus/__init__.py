@@ -64,6 +64,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from . import cli, errors
     from .web import (
         api,
+        page_tokens,
         pages,
         request_checks,
         request_ids,
@@ -79,6 +80,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     request_checks.init_app(app)
     security_headers.init_app(app)
     errors.init_app(app)
+    page_tokens.init_app(app)
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(seo.bp)

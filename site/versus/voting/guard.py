@@ -330,3 +330,30 @@ class MemoryGuard:
 
     def ping(self) -> bool:
         return True
+
+
+class DatabaseOnlyGuard:
+    """Grants every claim, for the ``database-only`` policy while Redis is down.
+
+    The database's unique index on counted votes still allows one vote per visitor
+    (a duplicate gets ``ALREADY_VOTED``), but no per-address or per-network limit
+    applies, and nothing is remembered for when Redis returns.
+    """
+
+    def claim(self, request: ClaimRequest) -> Claim:
+        return Claim(CLAIMED, request, token="database-only")
+
+    def confirm(self, claim: Claim, tool_slug: str) -> None:
+        return None
+
+    def release(self, claim: Claim) -> None:
+        return None
+
+    def forget_visitors(self, comparison_id: int, visitor_hashes: list[str]) -> None:
+        return None
+
+    def remember_visitors(self, comparison_id: int, choices: dict[str, str]) -> None:
+        return None
+
+    def ping(self) -> bool:
+        return True

@@ -39,6 +39,8 @@ class Ballot:
     visitor_hash: str
     ip_hash: str
     network_hash: str
+    # Only for log lines, so they can be matched to the request that cast the vote.
+    request_id: str = "-"
 
 
 @dataclass(frozen=True)
@@ -110,14 +112,17 @@ def _claim_outlived_vote(session: Session, claim: Claim) -> bool:
     return counted_choice(session, request.comparison_id, request.visitor_hash) is None
 
 
-def _release_quietly(guard: VoteGuard, claim: Claim) -> None:
+def _release_quietly(guard: VoteGuard, claim: Claim, ballot: Ballot) -> None:
     # The pending claim expires by itself, so a failed release only delays a retry.
     try:
         guard.release(claim)
-    except GuardUnavailable:
-        logger.exception(
-            "Could not release vote claim for comparison %s; it will expire",
-            claim.request.comparison_id,
+    except GuardUnavailable as error:
+        logger.error(
+            "Could not release vote claim for comparison %s (request %s); "
+            "it expires by itself: %s",
+            ballot.comparison_id,
+            ballot.request_id,
+            error,
         )
 
 
@@ -167,30 +172,42 @@ def cast_vote(
         # The database already holds a counted vote for this visitor (the guard's
         # store lost it, for example after a Redis restart).
         session.rollback()
-        _release_quietly(guard, claim)
+        _release_quietly(guard, claim, ballot)
         existing = counted_choice(session, ballot.comparison_id, ballot.visitor_hash)
         if existing is None:
             raise VoteStorageError("vote rejected by a database constraint") from None
 
         try:
-            guard.remember_visitors(ballot.comparison_id, {ballot.visitor_hash: existing})
-        except GuardUnavailable:
-            logger.exception("Could not restore claim for comparison %s", ballot.comparison_id)
+            guard.remember_visitors(
+                ballot.comparison_id, {ballot.visitor_hash: existing}
+            )
+        except GuardUnavailable as error:
+            logger.error(
+                "Could not restore claim for comparison %s (request %s): %s",
+                ballot.comparison_id,
+                ballot.request_id,
+                error,
+            )
         return VoteResult(Outcome.ALREADY_VOTED, tool_slug=existing)
     except SQLAlchemyError as error:
         session.rollback()
-        _release_quietly(guard, claim)
+        _release_quietly(guard, claim, ballot)
         raise VoteStorageError(str(error)) from error
 
     if not recorded:
-        _release_quietly(guard, claim)
+        _release_quietly(guard, claim, ballot)
         return VoteResult(Outcome.CLOSED)
 
     try:
         guard.confirm(claim, ballot.tool_slug)
-    except GuardUnavailable:
+    except GuardUnavailable as error:
         # The vote is committed; the database index keeps the visitor to one vote
         # until the pending claim expires and the next attempt hits that index.
-        logger.exception("Could not confirm claim for comparison %s", ballot.comparison_id)
+        logger.error(
+            "Could not confirm claim for comparison %s (request %s): %s",
+            ballot.comparison_id,
+            ballot.request_id,
+            error,
+        )
 
     return VoteResult(Outcome.ACCEPTED, tool_slug=ballot.tool_slug)

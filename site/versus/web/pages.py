@@ -15,30 +15,42 @@ from flask import (
     request,
     url_for,
 )
+from flask_wtf.csrf import CSRFError
 from werkzeug.wrappers import Response
 
+from ..errors import error_response
 from ..extensions import db
 from ..guard_setup import current_guard
 from ..listing import Category, categories, listing_statement
 from ..models import Comparison
 from ..presenters import load_comparison, panel_view, tally_view
-from ..voting.guard import GuardUnavailable
+from ..voting.guard import DatabaseOnlyGuard, GuardUnavailable
 from ..voting.moderation.transparency import removal_notes
 from ..voting.service import (
     Ballot,
     Outcome,
+    VoteResult,
     VoteStorageError,
     cast_vote,
     counted_choice,
 )
-from . import prepared, visitors
+from . import page_tokens, prepared, visitors
 from .htmx import is_htmx
+from .request_ids import request_id
 
 logger = logging.getLogger(__name__)
 
 bp = Blueprint("pages", __name__)
 
 PER_PAGE = 20
+
+PAUSED_MESSAGE = (
+    "Voting is paused for a moment because the vote guard cannot be reached. "
+    "Nothing was counted; please try again in a minute."
+)
+NOT_SAVED_MESSAGE = (
+    "Your vote could not be saved. Nothing was counted; please try again."
+)
 
 
 def _published_or_404(slug: str) -> Comparison:
@@ -83,6 +95,7 @@ def render_page(
         choice=_current_choice(comparison),
         message=message,
         moderation_notes=removal_notes(db.session, comparison.id),
+        status=status,
     )
     return make_response(html, status)
 
@@ -151,6 +164,73 @@ def _tool_name(comparison: Comparison, slug: str | None) -> str:
     return next((t.name for t in comparison.tools if t.slug == slug), "one of the tools")
 
 
+def _reject_vote_form(comparison: Comparison, rejection: page_tokens.Rejection):
+    logger.info(
+        "Vote rejected on %s: %s (request %s)",
+        comparison.slug,
+        rejection.reason,
+        request_id(),
+    )
+    return _vote_reply(comparison, 400, message=rejection.message)
+
+
+@bp.errorhandler(CSRFError)
+def csrf_failed(error: CSRFError) -> Response:
+    """Answer a vote whose CSRF token failed with the message and a fresh form."""
+    comparison = load_comparison((request.view_args or {}).get("slug", ""))
+    if request.endpoint != "pages.vote" or comparison is None:
+        return error_response(400, page_tokens.FORM_REJECTED_MESSAGE)
+
+    return _reject_vote_form(comparison, page_tokens.csrf_rejection(error))
+
+
+def _count_vote(comparison: Comparison, ballot: Ballot) -> VoteResult | Response:
+    """Cast the ballot under the configured Redis-down policy.
+
+    Returns the result, or the 503 reply when the vote could not be counted.
+    """
+    write_lock = current_app.extensions["versus.write_lock"]
+    try:
+        return cast_vote(db.session, current_guard(), ballot, write_lock=write_lock)
+    except GuardUnavailable as error:
+        policy = current_app.config["VOTES_WHEN_REDIS_DOWN"]
+        logger.error(
+            "Vote guard unavailable for comparison %s (request %s, policy %s): %s",
+            comparison.slug,
+            ballot.request_id,
+            policy,
+            error,
+        )
+        if policy != "database-only":
+            return _vote_reply(
+                comparison,
+                503,
+                message=PAUSED_MESSAGE,
+                retry_after=current_app.config["REDIS_DOWN_RETRY_AFTER"],
+            )
+    except VoteStorageError as error:
+        return _storage_failed(comparison, ballot, error)
+
+    # The database-only policy: the unique index still allows one counted vote per
+    # visitor, but no per-address limit applies until Redis is back.
+    try:
+        return cast_vote(db.session, DatabaseOnlyGuard(), ballot, write_lock=write_lock)
+    except VoteStorageError as error:
+        return _storage_failed(comparison, ballot, error)
+
+
+def _storage_failed(
+    comparison: Comparison, ballot: Ballot, error: VoteStorageError
+) -> Response:
+    logger.error(
+        "Vote not stored for comparison %s (request %s): %s",
+        comparison.slug,
+        ballot.request_id,
+        error,
+    )
+    return _vote_reply(comparison, 503, message=NOT_SAVED_MESSAGE, retry_after=5)
+
+
 @bp.post("/compare/<slug>/vote")
 def vote(slug: str) -> Response:
     """Record the reader's pick, once per visitor."""
@@ -158,14 +238,6 @@ def vote(slug: str) -> Response:
 
     if not comparison.voting_open:
         return _vote_reply(comparison, 409, message="Voting on this comparison is closed.")
-
-    choices = request.form.getlist("choice")
-    tool = next((t for t in comparison.tools if choices == [t.slug]), None)
-    if tool is None:
-        names = " or ".join(t.name for t in comparison.tools)
-        return _vote_reply(
-            comparison, 400, message=f"That is not a valid choice. Pick {names}."
-        )
 
     visitor = visitors.visitor_id()
     if visitor is None:
@@ -176,6 +248,18 @@ def vote(slug: str) -> Response:
             "Allow cookies for this site, reload the page and vote again.",
         )
 
+    rejection = page_tokens.check_vote_form(comparison.id, visitor)
+    if rejection is not None:
+        return _reject_vote_form(comparison, rejection)
+
+    choices = request.form.getlist("choice")
+    tool = next((t for t in comparison.tools if choices == [t.slug]), None)
+    if tool is None:
+        names = " or ".join(t.name for t in comparison.tools)
+        return _vote_reply(
+            comparison, 400, message=f"That is not a valid choice. Pick {names}."
+        )
+
     address = visitors.client_ip()
     ballot = Ballot(
         comparison_id=comparison.id,
@@ -184,37 +268,23 @@ def vote(slug: str) -> Response:
         visitor_hash=visitors.visitor_hash(visitor),
         ip_hash=visitors.ip_hash(address),
         network_hash=visitors.network_hash(address),
+        request_id=request_id(),
     )
 
-    try:
-        result = cast_vote(
-            db.session,
-            current_guard(),
-            ballot,
-            write_lock=current_app.extensions["versus.write_lock"],
-        )
-    except GuardUnavailable:
-        logger.exception("Vote guard unavailable for comparison %s", comparison.slug)
-        return _vote_reply(
-            comparison,
-            503,
-            message="Voting is paused for a moment. Please try again in a minute.",
-            retry_after=30,
-        )
-    except VoteStorageError:
-        logger.exception("Vote not stored for comparison %s", comparison.slug)
-        return _vote_reply(
-            comparison,
-            503,
-            message="Your vote could not be saved. Nothing was counted; please try again.",
-            retry_after=5,
-        )
+    result = _count_vote(comparison, ballot)
+    if isinstance(result, Response):
+        return result
 
     db.session.expire_all()
     comparison = _published_or_404(slug)
 
     if result.outcome is Outcome.ACCEPTED:
-        logger.info("Vote accepted on %s for %s", comparison.slug, tool.slug)
+        logger.info(
+            "Vote accepted on %s for %s (request %s)",
+            comparison.slug,
+            tool.slug,
+            ballot.request_id,
+        )
         return _vote_reply(comparison, 200, choice=tool.slug)
 
     if result.outcome is Outcome.ALREADY_VOTED:

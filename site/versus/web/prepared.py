@@ -17,7 +17,7 @@ from werkzeug.wrappers import Response
 from ..snapshots import current_store
 from ..snapshots.snapshot import Snapshot, api_document
 from ..snapshots.store import SnapshotUnavailable
-from . import visitors
+from . import page_tokens, visitors
 
 logger = logging.getLogger(__name__)
 
@@ -40,10 +40,12 @@ def _render_shared(template: str, **context) -> str:
     field = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
     saved = g.pop(field, None)
     setattr(g, field, CSRF_MARKER)
+    g.shared_render = True
     try:
         return render_template(template, canonical_url=lambda: URL_MARKER, **context)
     finally:
         g.pop(field, None)
+        g.pop("shared_render", None)
         if saved is not None:
             setattr(g, field, saved)
 
@@ -99,13 +101,17 @@ def page(slug: str) -> Response | None:
             moderation_notes=snapshot.moderation_notes,
         ),
     )
-    return make_response(_fill(html))
+    return make_response(_fill(html, snapshot.comparison.id))
 
 
-def _fill(html: str) -> str:
+def _fill(html: str, comparison_id: int) -> str:
     """Write this request's values into prepared HTML."""
     url = current_app.jinja_env.globals["canonical_url"]()
-    return html.replace(CSRF_MARKER, generate_csrf()).replace(URL_MARKER, url)
+    return (
+        html.replace(CSRF_MARKER, generate_csrf())
+        .replace(URL_MARKER, url)
+        .replace(page_tokens.MARKER, page_tokens.issue(comparison_id))
+    )
 
 
 def tally(slug: str) -> Response | None:
