@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
-from flask import Blueprint, abort, current_app, jsonify
+from flask import Blueprint, abort, current_app, jsonify, send_file
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response
@@ -13,8 +14,11 @@ from ..extensions import csrf, db
 from ..guard_setup import current_guard, current_redis
 from ..presenters import load_comparison, tally_view
 from . import prepared
+from .request_ids import request_id
 
 logger = logging.getLogger(__name__)
+
+OPENAPI_DOCUMENT = Path(__file__).resolve().parents[3] / "docs" / "openapi.json"
 
 bp = Blueprint("api", __name__)
 csrf.exempt(bp)
@@ -53,14 +57,27 @@ def comparison(slug: str) -> Response:
     return response
 
 
+@bp.get("/api/openapi.json")
+def openapi() -> Response:
+    """Serve the OpenAPI document that describes the JSON API and the vote endpoint."""
+    return send_file(OPENAPI_DOCUMENT, mimetype="application/json", max_age=300)
+
+
 @bp.get("/healthz")
 def healthz() -> tuple[Response, int]:
-    """Report whether the database and the vote guard's store answer."""
+    """Report whether the database and the vote guard's store answer.
+
+    Redis down leaves the site serving pages and tallies from SQL, so the answer is
+    200 with ``status: degraded`` and ``voting`` saying what votes get. Only a
+    database that does not answer makes it 503, because then no page can render.
+    """
     try:
         db.session.execute(text("SELECT 1"))
         database = "ok"
-    except SQLAlchemyError:
-        logger.exception("Health check: database unavailable")
+    except SQLAlchemyError as error:
+        logger.error(
+            "Health check: database unavailable (request %s): %s", request_id(), error
+        )
         db.session.rollback()
         database = "down"
 
@@ -69,8 +86,20 @@ def healthz() -> tuple[Response, int]:
     else:
         guard = "ok" if current_guard().ping() else "down"
 
+    if database == "down":
+        voting = "unavailable"
+    elif guard == "down":
+        policy = current_app.config["VOTES_WHEN_REDIS_DOWN"]
+        voting = "paused" if policy == "pause" else policy
+        logger.warning("Health check: Redis unavailable (request %s)", request_id())
+    else:
+        voting = "open"
+
     healthy = database == "ok" and guard != "down"
     body = jsonify(
-        status="ok" if healthy else "degraded", database=database, redis=guard
+        status="ok" if healthy else "degraded",
+        database=database,
+        redis=guard,
+        voting=voting,
     )
-    return body, 200 if healthy else 503
+    return body, 200 if database == "ok" else 503
