@@ -61,7 +61,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     init_snapshots(app)
 
-    from . import cli, errors
+    from . import cli, errors, privacy_cli
     from .web import (
         api,
         page_tokens,
@@ -85,6 +85,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(api.bp)
     app.register_blueprint(seo.bp)
     cli.init_app(app)
+    privacy_cli.init_app(app)
 
     from .newsletter import init_app as init_newsletter
 
