@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, current_app, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
@@ -68,6 +68,11 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         status = error.code or 500
+        if status == 413:
+            limit = current_app.config["MAX_CONTENT_LENGTH"] // 1024
+            return error_response(
+                413, f"The request is larger than the {limit} KiB this site accepts."
+            )
         if status >= 500:
             logger.error(
                 "HTTP %s on %s for comparison %s (request %s)",

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, current_app, g, request, session
+from flask import Flask, Response, current_app, g, request
+from flask.sessions import SecureCookieSessionInterface, SessionMixin
 
 # Scripts and styles come only from this origin: the site has no inline script,
 # no inline style and no event-handler attributes, and htmx is configured without
@@ -28,7 +29,7 @@ HEADERS = {
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "same-origin",
     "Cross-Origin-Opener-Policy": "same-origin",
-    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), interest-cohort=()",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
 }
 
 
@@ -44,15 +45,37 @@ def _add_headers(response: Response) -> Response:
             f"max-age={max_age}; includeSubDomains"
         )
 
-    # A reply built from the session (CSRF token) or the visitor cookie belongs to
-    # one reader, so no shared cache may store it or hand it to another reader.
-    if session.accessed or "visitor_id" in g:
-        response.vary.add("Cookie")
-        response.cache_control.private = True
-        response.cache_control.public = False
+    # A reply built from the visitor cookie belongs to one reader, so no shared
+    # cache may store it or hand it to another reader.
+    if "visitor_id" in g:
+        _make_private(response)
 
     return response
 
 
+def _make_private(response: Response) -> None:
+    response.vary.add("Cookie")
+    response.cache_control.private = True
+    response.cache_control.public = False
+
+
+class PrivateSessionInterface(SecureCookieSessionInterface):
+    """Flask's cookie session, marking every reply that used the session private.
+
+    Pages embed the session's CSRF token, so a shared cache must not hand them to
+    another reader. Reading ``session.accessed`` from an ``after_request`` hook
+    would itself set the flag in Flask 3.1, so the check sits here, where Flask
+    adds ``Vary: Cookie`` for the same reason.
+    """
+
+    def save_session(
+        self, app: Flask, session: SessionMixin, response: Response
+    ) -> None:
+        super().save_session(app, session, response)
+        if session.accessed:
+            _make_private(response)
+
+
 def init_app(app: Flask) -> None:
+    app.session_interface = PrivateSessionInterface()
     app.after_request(_add_headers)
