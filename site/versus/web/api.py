@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from flask import Blueprint, abort, current_app, jsonify, send_file
+from flask import Blueprint, abort, current_app, jsonify
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response
@@ -60,7 +60,9 @@ def comparison(slug: str) -> Response:
 @bp.get("/api/openapi.json")
 def openapi() -> Response:
     """Serve the OpenAPI document that describes the JSON API and the vote endpoint."""
-    return send_file(OPENAPI_DOCUMENT, mimetype="application/json", max_age=300)
+    response = Response(OPENAPI_DOCUMENT.read_bytes(), mimetype="application/json")
+    response.cache_control.max_age = 300
+    return response
 
 
 @bp.get("/healthz")
