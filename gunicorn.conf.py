@@ -26,7 +26,23 @@ graceful_timeout = 20
 # Each worker builds its own app: connection pools must not cross a fork.
 preload_app = False
 
-# Access logs belong to the reverse proxy; gunicorn keeps its own error log.
+# The site decides which proxy headers to trust (VERSUS_TRUSTED_PROXIES, through
+# Werkzeug's ProxyFix), so gunicorn trusts none. Its default would accept
+# X-Forwarded-Proto from any client on 127.0.0.1.
+forwarded_allow_ips = ""
+
+# Access logs belong to the reverse proxy; gunicorn keeps its own error log. When
+# one is turned on, its format leaves out the client address and carries the
+# request id that the site's own log lines use.
 accesslog = os.environ.get("VERSUS_ACCESS_LOG") or None
+access_log_format = '%(t)s "%(r)s" %(s)s %(B)s %(M)sms id=%({x-request-id}o)s'
 errorlog = "-"
 loglevel = os.environ.get("VERSUS_LOG_LEVEL", "info")
+
+
+def post_fork(server, worker) -> None:
+    server.log.info("Worker %s started", worker.pid)
+
+
+def worker_exit(server, worker) -> None:
+    server.log.info("Worker %s stopped", worker.pid)
