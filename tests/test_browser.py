@@ -93,8 +93,10 @@ def test_tally_updates_when_another_reader_votes(new_context, live_server):
     voter.get_by_role("button", name="Vosk").click()
     voter.locator(".vote-done").wait_for()
 
+    # A function, not an expression string: Playwright polls a string with eval,
+    # which the site's Content-Security-Policy blocks.
     watcher.wait_for_function(
-        "document.querySelector('#tally').innerText.includes('1 of 1 vote')",
+        "() => document.querySelector('#tally').innerText.includes('1 of 1 vote')",
         timeout=WAIT_MS,
     )
     assert same_document(watcher)
@@ -134,7 +136,7 @@ def test_click_votes_once_then_409_in_widget(new_context, live_server):
     assert message.get_attribute("role") == "alert"
     assert same_document(second_tab)
     second_tab.wait_for_function(
-        "document.querySelector('#tally').innerText.includes('1 of 1 vote')",
+        "() => document.querySelector('#tally').innerText.includes('1 of 1 vote')",
         timeout=WAIT_MS,
     )
 

@@ -76,7 +76,7 @@ def watched(new_context):
 def test_htmx_vote_under_csp(site, watched):
     tab = watched()
     tab.page.goto(f"{site.url}/compare/{SLUG}")
-    tab.page.wait_for_function("window.htmx !== undefined")
+    tab.page.wait_for_function("() => window.htmx !== undefined")
 
     tab.page.get_by_role("button", name="SmolVLM2").click()
     tab.page.wait_for_selector("text=You voted for")
@@ -90,7 +90,7 @@ def test_htmx_vote_under_csp(site, watched):
 def test_expired_page_token_shows_message_then_votes(site, watched):
     tab = watched()
     tab.page.goto(f"{site.url}/compare/{SLUG}")
-    tab.page.wait_for_function("window.htmx !== undefined")
+    tab.page.wait_for_function("() => window.htmx !== undefined")
     cookie = next(c for c in tab.context.cookies() if c["name"] == "versus_visitor")
     visitor = URLSafeSerializer(TEST_SECRET, salt="versus.visitor").loads(
         cookie["value"]
@@ -129,7 +129,7 @@ def test_open_form_refreshes_its_tokens(site, watched):
 def test_hostile_page_inert_and_layout_holds(site, watched, width):
     tab = watched(viewport={"width": width, "height": 900})
     tab.page.goto(f"{site.url}/compare/{HOSTILE_SLUG}")
-    tab.page.wait_for_function("window.htmx !== undefined")
+    tab.page.wait_for_function("() => window.htmx !== undefined")
     tab.page.hover("text=Supercalifragilistic >> nth=0")
     save_screenshot(tab.page, f"hostile-{width}")
 
