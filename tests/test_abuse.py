@@ -12,6 +12,7 @@ from versus.extensions import db
 from versus.guard_setup import init_guard
 from versus.models import Comparison, Vote
 from versus.voting.identity import keyed_hash
+from versus.web import page_tokens
 
 from .conftest import SAMPLE, SLUG, TEST_SECRET, Reader, base_config, page_token_from
 from .test_voting import counts, vote_rows
@@ -267,3 +268,14 @@ def test_replayed_no_javascript_vote_counts_once(app, reader):
     assert first.status_code == 303
     assert replay.status_code == 409
     assert counts(app) == {"smolvlm2": 0, "sam-3": 1}
+
+
+def test_each_reader_gets_own_page_token(app, sample):
+    first, second = Reader(app, "10.5.0.1"), Reader(app, "10.6.0.1")
+    pages = [first.open().get_data(as_text=True), second.open().get_data(as_text=True)]
+
+    # The page is rendered once and shared, so the token is written in per request.
+    assert all(page_tokens.MARKER not in html for html in pages)
+    assert first.page_token != second.page_token
+    assert first.vote("sam-3").status_code == 200
+    assert second.vote("smolvlm2").status_code == 200
