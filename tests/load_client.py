@@ -42,8 +42,8 @@ class GunicornSite:
             os.environ
             | settings
             | {
-                "GUNICORN_BIND": f"127.0.0.1:{self.port}",
-                "WEB_CONCURRENCY": str(workers),
+                "VERSUS_BIND": f"127.0.0.1:{self.port}",
+                "VERSUS_WORKERS": str(workers),
                 "SECRET_KEY": TEST_SECRET,
             }
         )
@@ -58,6 +58,14 @@ class GunicornSite:
             stdout=self.log,
             stderr=subprocess.STDOUT,
         )
+        try:
+            self._wait_until_ready()
+        except BaseException:
+            self.stop()
+            raise
+
+    def _wait_until_ready(self) -> None:
+        assert self.process is not None
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -74,7 +82,7 @@ class GunicornSite:
             self.process.terminate()
             self.process.wait(timeout=30)
             self.process = None
-            self.log.close()
+        self.log.close()
 
     def worker_pids(self) -> list[int]:
         assert self.process is not None

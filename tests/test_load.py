@@ -122,7 +122,7 @@ def test_redis_restart_during_load(site, database_url, load_redis):
         time.sleep(1.5)
         load_redis.start()
 
-    result = run_load(site, 120, visitors_per_address=1, during=outage)
+    result = run_load(site, 250, visitors_per_address=1, during=outage)
 
     rows = assert_tally_honest(result, database_url)
     unavailable = [reply for reply in result.replies if reply.status == 503]
@@ -147,7 +147,7 @@ def test_killed_workers_lose_no_accepted_vote(site, database_url):
             time.sleep(1.0)
             killed.append(site.kill_worker())
 
-    result = run_load(site, 120, visitors_per_address=1, during=kill_two_workers)
+    result = run_load(site, 250, visitors_per_address=1, during=kill_two_workers)
 
     rows = assert_tally_honest(result, database_url)
     unanswered = [reply for reply in result.replies if reply.status == 0]
