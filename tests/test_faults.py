@@ -23,7 +23,7 @@ from .test_voting import counts, vote_rows
 
 # A correctness guard against redis-py's default retries (many seconds per
 # request), not a speed figure: a vote must fail well within this when Redis is
-# unreachable. The measured times are in docs/security.md.
+# unreachable. The measured times are in docs/benchmarks.md.
 FAIL_FAST_BOUND_SECONDS = 5.0
 
 
