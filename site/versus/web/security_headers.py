@@ -55,8 +55,10 @@ def _add_headers(response: Response) -> Response:
 
 def _make_private(response: Response) -> None:
     response.vary.add("Cookie")
-    response.cache_control.private = True
-    response.cache_control.public = False
+    # no-store already keeps every cache from storing the reply.
+    if not response.cache_control.no_store:
+        response.cache_control.private = True
+        response.cache_control.public = False
 
 
 class PrivateSessionInterface(SecureCookieSessionInterface):
