@@ -82,7 +82,7 @@ def test_redis_stopped_vote_paused_then_resumes(outage_app, own_redis):
     assert seconds < FAIL_FAST_BOUND_SECONDS
     assert vote_rows(outage_app) == 0
     assert page.status_code == 200
-    assert health.status_code == 200
+    assert health.status_code == 503
     assert health.get_json()["status"] == "degraded"
     assert health.get_json()["voting"] == "paused"
 
@@ -92,6 +92,7 @@ def test_redis_stopped_vote_paused_then_resumes(outage_app, own_redis):
     assert reader.vote("smolvlm2").status_code == 200
     assert counts(outage_app) == {"smolvlm2": 1, "sam-3": 0}
     assert reader.client.get("/healthz").get_json()["voting"] == "open"
+    assert reader.client.get("/livez").status_code == 200
 
 
 def test_redis_frozen_vote_fails_fast(outage_app, own_redis):

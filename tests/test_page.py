@@ -132,8 +132,7 @@ def test_healthz_degraded_when_redis_down(app, client):
 
     response = client.get("/healthz")
 
-    # Pages still render from SQL, so a load balancer must keep sending traffic.
-    assert response.status_code == 200
+    assert response.status_code == 503
     assert response.get_json() == {
         "status": "degraded",
         "database": "ok",
@@ -149,3 +148,15 @@ def test_unknown_page_404_in_layout(client):
     assert response.status_code == 404
     assert "Page not found" in html
     assert "Traceback" not in html
+
+
+def test_livez_ok_while_redis_down(app, client):
+    from versus.guard_setup import init_guard
+
+    app.config["REDIS_URL"] = "redis://127.0.0.1:1/0"
+    init_guard(app)
+
+    response = client.get("/livez")
+
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok", "database": "ok"}

@@ -69,9 +69,9 @@ def openapi() -> Response:
 def healthz() -> tuple[Response, int]:
     """Report whether the database and the vote guard's store answer.
 
-    Redis down leaves the site serving pages and tallies from SQL, so the answer is
-    200 with ``status: degraded`` and ``voting`` saying what votes get. Only a
-    database that does not answer makes it 503, because then no page can render.
+    Either one down makes it 503 with ``status: degraded``, and ``voting`` says what
+    votes get meanwhile. Pages still render from SQL while only Redis is down, so
+    load balancers should probe ``/livez`` instead.
     """
     try:
         db.session.execute(text("SELECT 1"))
@@ -104,4 +104,19 @@ def healthz() -> tuple[Response, int]:
         redis=guard,
         voting=voting,
     )
-    return body, 200 if database == "ok" else 503
+    return body, 200 if healthy else 503
+
+
+@bp.get("/livez")
+def livez() -> tuple[Response, int]:
+    """Report whether this process can serve pages: 503 only when the database is down."""
+    try:
+        db.session.execute(text("SELECT 1"))
+    except SQLAlchemyError as error:
+        logger.error(
+            "Liveness check: database unavailable (request %s): %s", request_id(), error
+        )
+        db.session.rollback()
+        return jsonify(status="down", database="down"), 503
+
+    return jsonify(status="ok", database="ok"), 200
