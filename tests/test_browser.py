@@ -239,3 +239,19 @@ def test_screenshots(new_context, live_server, database_url):
                 page.goto(live_server.url + path)
                 saved = save_screenshot(page, f"{name}-{width_name}-{scheme}")
                 assert saved.stat().st_size > 10_000
+
+
+def test_closing_voting_removes_open_form(new_context, live_server):
+    page = open_comparison(new_context(), live_server)
+    mark_document(page)
+    assert page.locator("#vote-widget .vote-form").count() == 1
+
+    closed = live_server.app.test_cli_runner().invoke(
+        args=["moderate", "close", SLUG, "--reason", "The poll has ended.", "--yes"]
+    )
+
+    assert closed.exit_code == 0, closed.output
+    page.locator("#vote-widget .vote-closed").wait_for()
+    assert same_document(page)
+    assert page.locator("#vote-widget .vote-form").count() == 0
+    assert "Voting is closed." in tally_text(page)
