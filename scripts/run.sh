@@ -5,10 +5,16 @@ cd "$(dirname "$0")/.."
 bin=.venv/bin
 port=${PORT:-5000}
 
-if [ -z "${REDIS_URL:-}" ]; then
+config=instance/config.py
+
+if [ -z "${REDIS_URL:-}" ] && ! grep -qs '^REDIS_URL' "$config"; then
   if command -v redis-cli >/dev/null && redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
-    export REDIS_URL=redis://127.0.0.1:6379/0
-    echo "Using the local Redis at $REDIS_URL for the one-vote guard."
+    # Kept in the instance config so that later 'flask ...' commands, such as the
+    # moderation ones, share this Redis with the server.
+    mkdir -p instance
+    printf '\n# Written by scripts/run.sh: the local Redis it found.\nREDIS_URL = "%s"\n' \
+      redis://127.0.0.1:6379/0 >> "$config"
+    echo "Using the local Redis at redis://127.0.0.1:6379/0 (recorded in $config)."
   else
     echo "No Redis answered on 127.0.0.1:6379; the one-vote guard runs in-process." >&2
   fi

@@ -144,3 +144,19 @@ def test_robots_points_to_sitemap(client):
         "Allow: /",
         "Sitemap: http://localhost/sitemap.xml",
     ]
+
+
+def test_favicon_redirects_to_svg(client):
+    response = client.get("/favicon.ico")
+
+    assert response.status_code == 301
+    assert response.headers["Location"].endswith("/static/favicon.svg")
+    with client.get("/static/favicon.svg") as icon:
+        assert icon.status_code == 200
+
+
+def test_trailing_slash_reaches_comparison(client, sample):
+    response = client.get(f"/compare/{sample}/")
+
+    assert response.status_code == 200
+    assert "<h1" in response.get_data(as_text=True)

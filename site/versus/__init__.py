@@ -81,6 +81,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     security_headers.init_app(app)
     errors.init_app(app)
     page_tokens.init_app(app)
+
+    # "/compare/<slug>/" reaches the same page as "/compare/<slug>" instead of a 404.
+    app.url_map.strict_slashes = False
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(seo.bp)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, make_response, render_template
+from flask import Blueprint, make_response, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
 from ..listing import sitemap_entries
@@ -39,4 +39,12 @@ def robots() -> Response:
 
     response = make_response("\n".join(lines))
     response.mimetype = "text/plain"
+    return response
+
+
+@bp.get("/favicon.ico")
+def favicon() -> Response:
+    """Send browsers and crawlers that ask for the old icon path to the SVG icon."""
+    response = redirect(url_for("static", filename="favicon.svg"), 301)
+    response.cache_control.max_age = 86400
     return response
