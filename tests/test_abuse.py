@@ -279,3 +279,11 @@ def test_each_reader_gets_own_page_token(app, sample):
     assert first.page_token != second.page_token
     assert first.vote("sam-3").status_code == 200
     assert second.vote("smolvlm2").status_code == 200
+
+
+def test_token_refresh_without_visitor_400(client, sample):
+    response = client.get(f"/compare/{SLUG}/vote-tokens", headers={"HX-Request": "true"})
+
+    assert response.status_code == 400
+    assert "Reload the comparison page" in response.get_data(as_text=True)
+    assert "versus_visitor" not in response.headers.get("Set-Cookie", "")

@@ -23,6 +23,7 @@ from werkzeug.wrappers import Response
 from ..extensions import db
 from ..guard_setup import current_guard
 from ..models import Comparison, utcnow
+from ..numbers import is_ascii_digits
 from ..presenters import load_comparison, tally_view
 from ..voting.guard import GuardUnavailable
 from ..voting.moderation import actions, activity, audit
@@ -144,7 +145,7 @@ def _before_id() -> int | None:
     if not raw:
         return None
 
-    if not raw.isdigit() or len(raw) > 12:
+    if not is_ascii_digits(raw) or len(raw) > 12:
         abort(400, description="'before' must be an audit entry number.")
 
     return int(raw)
@@ -188,7 +189,7 @@ def _comparison_or_404(slug: str) -> Comparison:
 
 def _window_days() -> int:
     raw = request.args.get("days", str(DEFAULT_DAYS))
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_DAYS:
+    if not is_ascii_digits(raw) or not 1 <= int(raw) <= MAX_DAYS:
         abort(400, description=f"'days' must be a whole number from 1 to {MAX_DAYS}.")
 
     return int(raw)

@@ -119,6 +119,11 @@ def refresh(slug: str) -> Response:
     if comparison is None:
         abort(404, description=f"There is no published comparison called {slug!r}.")
 
+    # Only a reader who already loaded the page has a visitor cookie; without this
+    # check the fragment would be a cheaper way than the page to mint vote tokens.
+    if visitors.visitor_id() is None:
+        abort(400, description="Reload the comparison page to get a fresh vote form.")
+
     return Response(render_template("compare/_vote_tokens.html", comparison=comparison))
 
 

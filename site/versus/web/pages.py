@@ -23,6 +23,7 @@ from ..extensions import db
 from ..guard_setup import current_guard
 from ..listing import Category, categories, listing_statement
 from ..models import Comparison
+from ..numbers import is_ascii_digits
 from ..presenters import load_comparison, panel_view, tally_view
 from ..voting.guard import DatabaseOnlyGuard, GuardUnavailable
 from ..voting.moderation.transparency import removal_notes
@@ -311,7 +312,7 @@ def vote(slug: str) -> Response:
 
 def _page_number() -> int:
     raw = request.args.get("page", "1")
-    if not raw.isdigit() or not 1 <= int(raw) <= 100_000:
+    if not is_ascii_digits(raw) or not 1 <= int(raw) <= 100_000:
         abort(400, description="The page number must be a whole number from 1 up.")
 
     return int(raw)

@@ -6,6 +6,7 @@ from flask import Flask, current_app, request
 from markupsafe import Markup
 
 from ..newsletter.links import external_url
+from ..numbers import is_ascii_digits
 from ..pricing import Price, parse_price
 from ..rendering import render_inline
 
@@ -24,7 +25,7 @@ def canonical_url() -> str:
 
     values = dict(request.view_args or {})
     page = request.args.get("page", "")
-    if page.isdigit() and int(page) > 1:
+    if is_ascii_digits(page) and int(page) > 1:
         values["page"] = int(page)
 
     return external_url(request.endpoint, **values)

@@ -7,6 +7,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from ...numbers import is_ascii_digits
 from .errors import InvalidRequest
 
 HASH_PATTERN = re.compile(r"[0-9a-f]{64}")
@@ -164,7 +165,7 @@ def parse_count(raw: str | None, label: str) -> int | None:
     if not text:
         return None
 
-    if not text.isdigit() or len(text) > 9:
+    if not is_ascii_digits(text) or len(text) > 9:
         raise InvalidRequest(f"{label} must be a whole number.")
 
     return int(text)
