@@ -262,6 +262,24 @@ def test_logout_is_post_only_and_ends_session(app, sample):
     assert moderator.get("/moderate").status_code == 302
 
 
+def test_copied_session_cookie_dies_at_logout(app, sample):
+    moderator = signed_in(app)
+    assert moderator.get("/moderate").status_code == 200
+    copied = moderator.client.get_cookie("session").value
+    thief = ModeratorClient(app)
+    thief.client.set_cookie("session", copied)
+    assert thief.get("/moderate").status_code == 200
+
+    moderator.post("/moderate/logout", htmx=False)
+
+    assert thief.get("/moderate").status_code == 302
+    # The rejected session is cleared with its CSRF token, so CSRF stops it first.
+    assert thief.post(f"/moderate/{SLUG}/close", REASON).status_code == 400
+    assert app.test_client().get(f"/api/comparisons/{SLUG}").get_json()["voting_open"]
+    assert moderator.sign_in().status_code == 303
+    assert moderator.get("/moderate").status_code == 200
+
+
 def test_next_parameter_only_goes_to_moderation_pages(app, sample):
     make_moderator(app)
     moderator = ModeratorClient(app)

@@ -22,6 +22,7 @@ from flask import (
     session,
     url_for,
 )
+from sqlalchemy import update
 from werkzeug.wrappers import Response
 
 from ..extensions import db
@@ -40,6 +41,7 @@ logger = logging.getLogger(__name__)
 MODERATOR_ID = "moderator_id"
 SIGNED_IN_AT = "moderator_signed_in_at"
 LAST_SEEN_AT = "moderator_last_seen_at"
+SESSION_EPOCH = "moderator_session_epoch"
 PUBLIC_ENDPOINTS = {
     "moderation.login",
     "moderation.login_submit",
@@ -86,16 +88,26 @@ def sign_in(moderator: Moderator) -> None:
     session.clear()
     now = int(time.time())
     session[MODERATOR_ID] = moderator.id
+    session[SESSION_EPOCH] = moderator.session_epoch
     session[SIGNED_IN_AT] = now
     session[LAST_SEEN_AT] = now
     logger.info("Moderator %s signed in", moderator.id)
 
 
 def sign_out() -> None:
+    """End the session here and in every copy of its cookie."""
     moderator_id = session.get(MODERATOR_ID)
     session.clear()
-    if moderator_id is not None:
-        logger.info("Moderator %s signed out", moderator_id)
+    if moderator_id is None:
+        return
+
+    db.session.execute(
+        update(Moderator)
+        .where(Moderator.id == moderator_id)
+        .values(session_epoch=Moderator.session_epoch + 1)
+    )
+    db.session.commit()
+    logger.info("Moderator %s signed out", moderator_id)
 
 
 def _session_expired(now: int) -> bool:
@@ -131,6 +143,11 @@ def current_moderator() -> Moderator | None:
     moderator = db.session.get(Moderator, moderator_id)
     if moderator is None or not moderator.active:
         logger.info("Moderator %s is disabled or gone; session ended", moderator_id)
+        session.clear()
+        return None
+
+    if session.get(SESSION_EPOCH) != moderator.session_epoch:
+        logger.info("Moderator %s used a session ended by sign-out", moderator_id)
         session.clear()
         return None
 
