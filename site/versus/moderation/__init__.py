@@ -9,10 +9,13 @@ from __future__ import annotations
 
 from flask import Flask
 
+from ..plurals import count_of
+
 
 def init_app(app: Flask) -> None:
     from . import auth, cli, views
 
+    app.add_template_filter(count_of, "count_of")
     auth.init_limiter(app)
     app.register_blueprint(views.bp)
     cli.init_app(app)

@@ -10,6 +10,7 @@ import datetime as dt
 import math
 from dataclasses import dataclass
 
+from ..plurals import count_of
 from ..voting.moderation.activity import HourlySeries
 from ..voting.moderation.bursts import Burst
 
@@ -151,7 +152,8 @@ def build_chart(series: HourlySeries, bursts: list[Burst]) -> Chart:
                 label_anchor="end" if right_half else "start",
                 label=(
                     f"Burst {_hour_label(burst.start)} to {_hour_label(burst.end)} "
-                    f"UTC: {burst.votes} votes, {burst.counted} still counted"
+                    f"UTC: {count_of(burst.votes, 'vote')}, "
+                    f"{burst.counted} still counted"
                 ),
                 start=burst.start.strftime("%Y-%m-%dT%H:%M"),
                 end=burst.end.strftime("%Y-%m-%dT%H:%M"),

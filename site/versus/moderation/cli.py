@@ -17,11 +17,13 @@ from flask.cli import AppGroup
 from ..extensions import db
 from ..guard_setup import current_guard
 from ..models import Comparison, utcnow
+from ..plurals import count_of
 from ..presenters import load_comparison
 from ..voting.moderation import actions, activity, audit
 from ..voting.moderation.errors import ModerationError
 from ..voting.moderation.inputs import parse_filter, parse_reasons
 from .accounts import AccountError, create_moderator, disable_moderator, list_moderators
+from .messages import skipped_note
 
 moderators = AppGroup("moderators", help="Create, list and disable moderator accounts.")
 moderate = AppGroup(
@@ -133,7 +135,8 @@ def _filter(comparison: Comparison, **fields: str):
 
 
 def _echo_preview(preview: actions.Preview) -> None:
-    click.echo(f"{preview.votes} counted votes match:")
+    verb = "matches" if preview.votes == 1 else "match"
+    click.echo(f"{count_of(preview.votes, 'counted vote')} {verb}:")
     for tool in preview.tools:
         click.echo(f"  {tool.slug}: {tool.votes}")
     if preview.first_at:
@@ -146,14 +149,12 @@ def _echo_preview(preview: actions.Preview) -> None:
 def _echo_result(result: actions.ActionResult) -> None:
     changed = ", ".join(f"{t.slug} {t.votes}" for t in result.tools)
     click.echo(
-        f"{result.action}: {result.votes_changed} votes changed"
+        f"{result.action}: {count_of(result.votes_changed, 'vote')} changed"
         + (f" ({changed})" if changed else "")
         + f"; audit entry #{result.entry_id}."
     )
     if result.skipped:
-        click.echo(
-            f"{result.skipped} votes stay voided: their visitors voted again since."
-        )
+        click.echo(skipped_note(result.skipped))
     if not result.guard_synced:
         click.echo(
             "warning: Redis could not be updated; the vote counts are correct.",
@@ -196,13 +197,13 @@ def show_command(slug: str, days: int) -> None:
     for burst in bursts:
         click.echo(
             f"  {burst.start:%Y-%m-%dT%H:%M} to {burst.end:%Y-%m-%dT%H:%M} UTC: "
-            f"{burst.votes} votes, {burst.counted} counted"
+            f"{count_of(burst.votes, 'vote')}, {burst.counted} counted"
         )
     for column, label in (("ip_hash", "IP hashes"), ("visitor_hash", "Visitor hashes")):
         click.echo(f"Busiest {label}:")
         for row in activity.busiest(db.session, comparison.id, column):
             click.echo(
-                f"  {row.value} {row.votes} votes ({row.counted} counted) "
+                f"  {row.value} {count_of(row.votes, 'vote')} ({row.counted} counted) "
                 f"{row.first_at:%Y-%m-%d %H:%M} to {row.last_at:%Y-%m-%d %H:%M}"
             )
 
@@ -242,7 +243,7 @@ def void_command(
         _echo_preview(preview)
         if preview.votes == 0:
             _fail("No counted votes match, so nothing was voided.")
-        _confirm(yes, f"Void these {preview.votes} votes?")
+        _confirm(yes, f"Void {count_of(preview.votes, 'vote')}?")
         result = actions.void_votes(
             db.session,
             current_guard(),
@@ -271,7 +272,11 @@ def reset_command(
     try:
         reasons = parse_reasons(reason, private_reason)
         total = sum(tool.votes for tool in comparison.tools)
-        _confirm(yes, f"Void all {total} counted votes on {comparison.slug}?")
+        _confirm(
+            yes,
+            f"Void every counted vote on {comparison.slug} "
+            f"({count_of(total, 'vote')})?",
+        )
         result = actions.reset_votes(
             db.session, current_guard(), comparison.id, reasons, actor
         )

@@ -29,7 +29,7 @@ from ..voting.guard import GuardUnavailable
 from ..voting.moderation import actions, activity, audit
 from ..voting.moderation.errors import ModerationError
 from ..web.htmx import is_htmx
-from . import auth, forms
+from . import auth, forms, messages
 from .accounts import authenticate
 from .chart import build_chart
 
@@ -276,30 +276,6 @@ def preview(slug: str) -> Response:
     return _page(found, fields=fields, preview=result)
 
 
-def _summary(result: actions.ActionResult) -> str:
-    changed = ", ".join(f"{t.name} {t.votes}" for t in result.tools if t.votes)
-    text = {
-        actions.VOID: f"Voided {result.votes_changed} votes ({changed}).",
-        actions.RESET: f"Reset: voided all {result.votes_changed} votes ({changed}).",
-        actions.RESTORE: f"Restored {result.votes_changed} votes ({changed}).",
-        actions.CLOSE: "Voting is closed.",
-        actions.REOPEN: "Voting is open again.",
-    }[result.action]
-
-    if result.skipped:
-        text += (
-            f" {result.skipped} votes stay voided because their visitors have "
-            "voted again since."
-        )
-    if not result.guard_synced:
-        text += (
-            " Redis could not be updated, so the one-vote guard may be out of step "
-            "until those visitors vote; the vote counts are correct."
-        )
-
-    return f"{text} Audit entry #{result.entry_id}."
-
-
 def _act(slug: str, perform: Callable[[Comparison], actions.ActionResult]) -> Response:
     """Run one action with the reasons and confirmation the form must carry."""
     found = _comparison_or_404(slug)
@@ -310,7 +286,7 @@ def _act(slug: str, perform: Callable[[Comparison], actions.ActionResult]) -> Re
     except ModerationError as error:
         return _failed(found, error)
 
-    flash(_summary(result), "success")
+    flash(messages.summary(result), "success")
     target = url_for("moderation.comparison", slug=found.slug)
 
     if is_htmx():

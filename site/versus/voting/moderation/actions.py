@@ -26,6 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ...models import Comparison, ModerationAction, Tool, Vote, utcnow
+from ...plurals import count_of
 from ..guard import GuardUnavailable, VoteGuard
 from .errors import Conflict, NotFound
 from .inputs import Reasons, VoteFilter
@@ -250,8 +251,8 @@ def _void(
     if expected is not None and expected != len(rows):
         session.rollback()
         raise Conflict(
-            f"The preview showed {expected} votes but {len(rows)} match now. "
-            "Preview again and check the numbers before confirming."
+            f"The preview showed {count_of(expected, 'vote')} but {len(rows)} "
+            "match now. Preview again and check the numbers before confirming."
         )
 
     details = vote_filter.to_dict() if vote_filter else {}
@@ -282,12 +283,12 @@ def _void(
     entry_id = entry.id
     session.commit()
     logger.info(
-        "Moderation %s #%s on comparison %s by %s: %d votes voided",
+        "Moderation %s #%s on comparison %s by %s: %s voided",
         action,
         entry_id,
         comparison_id,
         actor,
-        len(rows),
+        count_of(len(rows), "vote"),
     )
 
     visitors = sorted({row.visitor_hash for row in rows if row.visitor_hash})
@@ -380,6 +381,19 @@ def _visitors_with_counted_vote(
     return found
 
 
+def _none_restorable(count: int) -> str:
+    if count == 1:
+        return (
+            "The one vote cannot be restored: its visitor has cast a new counted "
+            "vote since."
+        )
+
+    return (
+        f"None of the {count} votes can be restored: each of their visitors has "
+        "cast a new counted vote since."
+    )
+
+
 def restore_action(
     session: Session,
     guard: VoteGuard,
@@ -430,10 +444,7 @@ def restore_action(
 
     if not restorable:
         session.rollback()
-        raise Conflict(
-            f"None of the {len(rows)} votes can be restored: each of their visitors "
-            "has cast a new counted vote since."
-        )
+        raise Conflict(_none_restorable(len(rows)))
 
     entry = _write_entry(
         session,
