@@ -18,17 +18,28 @@ class Burst:
     threshold: float
 
 
+# The median covers at least this many hours, counting the latest ones. With three
+# or more hours, one hour can only be the median if another is at least as busy, so a
+# lone stuffed hour never sets its own bar.
+MIN_BASELINE_HOURS = 3
+
+
 def usual_rate(totals: list[int]) -> float:
     """Return the median votes per hour from the first hour with votes onwards.
 
     The median ignores a few extreme hours, so a burst does not raise the bar it is
-    measured against. Quiet hours count as zero.
+    measured against. Quiet hours count as zero. When fewer than
+    ``MIN_BASELINE_HOURS`` hours have passed since the first vote, the median takes
+    in the last ``MIN_BASELINE_HOURS`` hours, whose earlier ones had no votes: so in
+    a comparison's first hour, or the first hour with votes in the window, a burst
+    is measured against quiet hours rather than against itself.
     """
     first = next((i for i, total in enumerate(totals) if total), None)
     if first is None:
         return 0.0
 
-    return float(statistics.median(totals[first:]))
+    start = min(first, max(0, len(totals) - MIN_BASELINE_HOURS))
+    return float(statistics.median(totals[start:]))
 
 
 def find_bursts(
