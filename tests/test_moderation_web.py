@@ -13,6 +13,7 @@ from versus.extensions import db
 from versus.models import Moderator, utcnow
 from versus.moderation import auth
 from versus.moderation.accounts import disable_moderator
+from versus.voting.moderation.activity import floor_hour
 
 from .conftest import SLUG, Reader, base_config
 from .moderation_support import (
@@ -44,14 +45,12 @@ def stuffed(app, sample):
     for i in range(3):
         at = now - dt.timedelta(hours=10 - 3 * i)
         cast(app, f"honest-{i}", "smolvlm2", ip=f"honest-{i}", at=at)
+    # Spread over the current hour so far, so the burst stays in one hour even
+    # when the test runs in the first minutes of an hour.
+    this_hour = floor_hour(now)
     for i in range(6):
-        cast(
-            app,
-            f"stuffer-{i}",
-            "sam-3",
-            ip="stuffer-ip",
-            at=now - dt.timedelta(minutes=i),
-        )
+        at = this_hour + (now - this_hour) * i / 6
+        cast(app, f"stuffer-{i}", "sam-3", ip="stuffer-ip", at=at)
     return SLUG
 
 
