@@ -246,3 +246,63 @@ def test_tallies_verify_reports_two_counted_votes(app, runner, stuffed):
     assert result.exit_code == 1
     assert f"duplicate: {SLUG}: visitor {visitor[:12]}... has 2" in result.output
     assert "mismatch" not in result.output
+
+
+def test_actions_without_redis_warn_on_stderr(app, app_factory, stuffed):
+    no_redis = app_factory(REDIS_URL=None).test_cli_runner()
+    stuffer = ["--ip-hash", fake_hash("stuffer-ip")]
+    steps = [
+        ["void", SLUG, *stuffer],
+        ["restore", SLUG, "1"],
+        ["reset", SLUG],
+        ["close", SLUG],
+        ["reopen", SLUG],
+    ]
+
+    for step in steps:
+        result = invoke(no_redis, "moderate", *step, *REASON, "--yes")
+
+        assert result.exit_code == 0, result.output
+        assert "audit entry #" in result.stdout
+        [warning] = result.stderr.splitlines()
+        assert warning.startswith("warning: REDIS_URL is not set, so running servers")
+        assert "Set REDIS_URL to the servers' Redis URL" in warning
+
+    assert [action for action, _ in audit_actions(app)] == [
+        "void",
+        "restore",
+        "reset",
+        "close",
+        "reopen",
+    ]
+
+
+def test_reading_commands_without_redis_do_not_warn(app, app_factory, stuffed):
+    no_redis = app_factory(REDIS_URL=None).test_cli_runner()
+
+    for args in [
+        ["show", SLUG],
+        ["preview", SLUG, "--ip-hash", fake_hash("stuffer-ip")],
+        ["log"],
+    ]:
+        result = invoke(no_redis, "moderate", *args)
+
+        assert result.exit_code == 0, result.output
+        assert result.stderr == ""
+
+
+def test_rejected_action_without_redis_does_not_warn(app, app_factory, stuffed):
+    no_redis = app_factory(REDIS_URL=None).test_cli_runner()
+
+    result = invoke(no_redis, "moderate", "reopen", SLUG, *REASON, "--yes")
+
+    assert result.exit_code == 1
+    assert result.stderr == "error: Voting on this comparison is already open.\n"
+
+
+def test_actions_with_redis_do_not_warn(app, runner, stuffed):
+    result = invoke(runner, "moderate", "close", SLUG, *REASON, "--yes")
+
+    assert result.exit_code == 0
+    assert result.stderr == ""
+

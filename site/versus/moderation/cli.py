@@ -15,7 +15,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from ..extensions import db
-from ..guard_setup import current_guard
+from ..guard_setup import current_guard, current_redis
 from ..models import Comparison, utcnow
 from ..plurals import count_of
 from ..presenters import load_comparison
@@ -24,6 +24,13 @@ from ..voting.moderation.errors import ModerationError
 from ..voting.moderation.inputs import parse_filter, parse_reasons
 from .accounts import AccountError, create_moderator, disable_moderator, list_moderators
 from .messages import skipped_note
+
+NO_REDIS_WARNING = (
+    "warning: REDIS_URL is not set, so running servers were not told: the vote "
+    "claims in their Redis and their cached pages were not updated (cached pages "
+    "catch up within a minute). Set REDIS_URL to the servers' Redis URL for flask "
+    "moderate, and run 'flask tallies publish' with it to refresh the pages now."
+)
 
 moderators = AppGroup("moderators", help="Create, list and disable moderator accounts.")
 moderate = AppGroup(
@@ -160,6 +167,10 @@ def _echo_result(result: actions.ActionResult) -> None:
             "warning: Redis could not be updated; the vote counts are correct.",
             err=True,
         )
+    if current_redis() is None:
+        # The in-process guard and the missing snapshot store changed nothing the
+        # servers can see: only the database holds the action.
+        click.echo(NO_REDIS_WARNING, err=True)
 
 
 def _confirm(yes: bool, question: str) -> None:
