@@ -9,9 +9,10 @@ from sqlalchemy import select, text
 
 from versus.extensions import db
 from versus.models import Moderator, Vote
+from versus.moderation.cli import moderate, moderators
 from versus.voting.service import Outcome
 
-from .conftest import SLUG
+from .conftest import ROOT, SLUG
 from .moderation_support import (
     PASSWORD,
     START,
@@ -22,6 +23,7 @@ from .moderation_support import (
     fake_hash,
     signed_in,
 )
+from .moderation_support import Moderator as ModeratorClient
 
 REASON = ["--reason", "Stuffed from one forum thread", "--actor", "ops"]
 
@@ -306,3 +308,24 @@ def test_actions_with_redis_do_not_warn(app, runner, stuffed):
     assert result.exit_code == 0
     assert result.stderr == ""
 
+
+def test_create_with_password_option_skips_prompt(app, runner, sample):
+    created = invoke(runner, "moderators", "create", "carol", "--password", PASSWORD)
+
+    assert created.exit_code == 0, created.output
+    assert "Password" not in created.output
+    assert ModeratorClient(app).sign_in("carol").status_code == 303
+
+
+def test_docs_name_every_moderation_option():
+    documented = (ROOT / "docs" / "moderation.md").read_text(encoding="utf-8")
+    missing = [
+        f"flask {group.name} {name} {option}"
+        for group in (moderators, moderate)
+        for name, command in group.commands.items()
+        for parameter in command.params
+        for option in getattr(parameter, "opts", [])
+        if option.startswith("--") and option not in documented
+    ]
+
+    assert missing == []
