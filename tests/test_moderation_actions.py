@@ -15,7 +15,7 @@ from versus.voting.moderation.activity import busiest, hourly_series
 from versus.voting.moderation.bursts import find_bursts
 from versus.voting.moderation.errors import Conflict, InvalidRequest, NotFound
 from versus.voting.moderation.inputs import Reasons, VoteFilter, parse_filter
-from versus.voting.moderation.transparency import removal_notes
+from versus.voting.moderation.transparency import public_notes
 from versus.voting.service import Outcome
 
 from .moderation_support import (
@@ -295,7 +295,7 @@ def test_voided_votes_stay_in_series_and_public_note(app, stuffed):
         series = hourly_series(
             db.session, stuffed, START, START + dt.timedelta(hours=5)
         )
-        notes = removal_notes(db.session, stuffed)
+        notes = public_notes(db.session, stuffed)
     assert series.voided[3] == 5
     assert series.tools[1].counted[3] == 1
     assert [(n.removed, n.reason, n.reset) for n in notes] == [
@@ -305,7 +305,7 @@ def test_voided_votes_stay_in_series_and_public_note(app, stuffed):
     run_guarded(app, actions.restore_action, stuffed, result.entry_id, REASONS, "alice")
 
     with app.app_context():
-        assert removal_notes(db.session, stuffed) == []
+        assert public_notes(db.session, stuffed) == []
 
 
 @pytest.mark.parametrize(

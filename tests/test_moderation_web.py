@@ -485,7 +485,7 @@ def test_void_without_javascript_redirects_303(app, stuffed):
     ("change", "status", "message"),
     [
         ({"confirm": ""}, 400, "Tick the confirmation box"),
-        ({"public_reason": ""}, 400, "public reason of at least 3 characters"),
+        ({"public_reason": ""}, 400, "Give a reason of at least 3 characters"),
         ({"public_reason": "x" * 281}, 400, "at most 280 characters"),
         ({"public_reason": "IP " + "a" * 64}, 400, "may not contain a hash"),
         ({"private_reason": "x" * 2001}, 400, "at most 2000 characters"),

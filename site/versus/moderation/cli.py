@@ -98,19 +98,36 @@ def _comparison(slug: str) -> Comparison:
     return comparison
 
 
-def reason_options(command):
-    command = click.option(
-        "--private-reason", default="", help="A note only moderators see."
-    )(command)
-    command = click.option(
-        "--reason", required=True, help="The public reason, shown under the tally."
-    )(command)
-    command = click.option(
-        "--actor", default=_default_actor, help="Who to name in the audit log."
-    )(command)
-    return click.option("--yes", is_flag=True, help="Do not ask for confirmation.")(
-        command
-    )
+# The --reason help of each action, saying where readers see the reason.
+SHOWN_WHILE_VOIDED = (
+    "The public reason, shown to readers under the tally while these votes stay voided."
+)
+SHOWN_WHILE_CLOSED = (
+    "The public reason, shown to readers under the tally while voting stays closed."
+)
+AUDIT_ONLY = (
+    "The reason, kept in the audit log only: readers see the earlier note under the "
+    "tally change or go."
+)
+
+
+def reason_options(reason_help: str):
+    """Add --reason (described by ``reason_help``), --private-reason, --actor and
+    --yes to an action command."""
+
+    def decorate(command):
+        command = click.option(
+            "--private-reason", default="", help="A note only moderators see."
+        )(command)
+        command = click.option("--reason", required=True, help=reason_help)(command)
+        command = click.option(
+            "--actor", default=_default_actor, help="Who to name in the audit log."
+        )(command)
+        return click.option("--yes", is_flag=True, help="Do not ask for confirmation.")(
+            command
+        )
+
+    return decorate
 
 
 def filter_options(command):
@@ -240,7 +257,7 @@ def preview_command(slug: str, **fields: str) -> None:
 @moderate.command("void")
 @click.argument("slug")
 @filter_options
-@reason_options
+@reason_options(SHOWN_WHILE_VOIDED)
 def void_command(
     slug: str, reason: str, private_reason: str, actor: str, yes: bool, **fields: str
 ) -> None:
@@ -273,7 +290,7 @@ def void_command(
 
 @moderate.command("reset")
 @click.argument("slug")
-@reason_options
+@reason_options(SHOWN_WHILE_VOIDED)
 def reset_command(
     slug: str, reason: str, private_reason: str, actor: str, yes: bool
 ) -> None:
@@ -301,7 +318,7 @@ def reset_command(
 @moderate.command("restore")
 @click.argument("slug")
 @click.argument("entry", type=int)
-@reason_options
+@reason_options(AUDIT_ONLY)
 def restore_command(
     slug: str, entry: int, reason: str, private_reason: str, actor: str, yes: bool
 ) -> None:
@@ -347,7 +364,7 @@ def _set_open(
 
 @moderate.command("close")
 @click.argument("slug")
-@reason_options
+@reason_options(SHOWN_WHILE_CLOSED)
 def close_command(
     slug: str, reason: str, private_reason: str, actor: str, yes: bool
 ) -> None:
@@ -357,7 +374,7 @@ def close_command(
 
 @moderate.command("reopen")
 @click.argument("slug")
-@reason_options
+@reason_options(AUDIT_ONLY)
 def reopen_command(
     slug: str, reason: str, private_reason: str, actor: str, yes: bool
 ) -> None:

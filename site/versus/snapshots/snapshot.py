@@ -24,7 +24,7 @@ from ..presenters import (
     panel_view,
     tally_view,
 )
-from ..voting.moderation.transparency import RemovalNote
+from ..voting.moderation.transparency import PublicNote
 
 
 @dataclass(frozen=True)
@@ -81,8 +81,8 @@ class Snapshot:
     content: Content
     tally: TallyView
     built_at: float
-    # Read with the tally: every void or restore bumps the tally version.
-    moderation_notes: list[RemovalNote] = field(default_factory=list)
+    # Read with the tally: every moderation action bumps the tally version.
+    moderation_notes: list[PublicNote] = field(default_factory=list)
     prepared: dict[object, object] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..models import Comparison
-from ..voting.moderation.transparency import removal_notes
+from ..voting.moderation.transparency import public_notes
 from .snapshot import Snapshot, build_tally, load_content, read_state
 from .versions import VersionStore
 
@@ -86,7 +86,7 @@ class SnapshotStore:
                     # Changed between the two reads: serve it uncached this time.
                     return self._build_unshared(slug, token, session)
 
-            notes = removal_notes(session, state.key.comparison_id)
+            notes = public_notes(session, state.key.comparison_id)
 
         snapshot = Snapshot(
             token=token,
@@ -111,7 +111,7 @@ class SnapshotStore:
             content=content,
             tally=build_tally(content, state, self._min_votes()),
             built_at=time.monotonic(),
-            moderation_notes=removal_notes(session, state.key.comparison_id),
+            moderation_notes=public_notes(session, state.key.comparison_id),
         )
 
     def _forget(self, slug: str) -> None:

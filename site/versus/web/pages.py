@@ -26,7 +26,7 @@ from ..models import Comparison
 from ..numbers import is_ascii_digits
 from ..presenters import load_comparison, panel_view, tally_view
 from ..voting.guard import DatabaseOnlyGuard, GuardUnavailable
-from ..voting.moderation.transparency import removal_notes
+from ..voting.moderation.transparency import public_notes
 from ..voting.service import (
     Ballot,
     Outcome,
@@ -95,7 +95,7 @@ def render_page(
         tally=_tally(comparison),
         choice=_current_choice(comparison),
         message=message,
-        moderation_notes=removal_notes(db.session, comparison.id),
+        moderation_notes=public_notes(db.session, comparison.id),
         status=status,
     )
     return make_response(html, status)

@@ -11,7 +11,7 @@ from ...numbers import is_ascii_digits
 from .errors import InvalidRequest
 
 HASH_PATTERN = re.compile(r"[0-9a-f]{64}")
-# Readers see the public reason, so it must not carry a hash or an IP address.
+# Readers may see the reason, so it must not carry a hash or an IP address.
 IDENTIFIER_PATTERN = re.compile(
     r"[0-9a-fA-F]{16,}|\b\d{1,3}(\.\d{1,3}){3}\b|\b[0-9a-fA-F]{1,4}(:[0-9a-fA-F]{0,4}){2,7}"
 )
@@ -51,7 +51,10 @@ class VoteFilter:
 
 @dataclass(frozen=True)
 class Reasons:
-    """A public reason, shown under the tally, and an optional private note."""
+    """The reason for an action, which readers may see, and a private note.
+
+    Which reasons readers see, and where, is in ``transparency.py``.
+    """
 
     public: str
     private: str = ""
@@ -138,17 +141,17 @@ def parse_reasons(public: str | None, private: str | None) -> Reasons:
     private_text = (private or "").strip()
 
     if len(public_text) < REASON_MIN:
-        raise InvalidRequest("Give a public reason of at least 3 characters.")
+        raise InvalidRequest("Give a reason of at least 3 characters.")
 
     if len(public_text) > PUBLIC_REASON_MAX:
         raise InvalidRequest(
-            f"The public reason may be at most {PUBLIC_REASON_MAX} characters."
+            f"The reason may be at most {PUBLIC_REASON_MAX} characters."
         )
 
     if IDENTIFIER_PATTERN.search(public_text):
         raise InvalidRequest(
-            "The public reason is shown to readers, so it may not contain a hash or "
-            "an IP address. Put those in the private note."
+            "The reason may not contain a hash or an IP address, because readers "
+            "may see it. Put those in the private note."
         )
 
     if len(private_text) > PRIVATE_REASON_MAX:
