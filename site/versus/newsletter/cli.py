@@ -22,8 +22,10 @@ subscribers = AppGroup("subscribers", help="Work with the newsletter's subscribe
 COLUMNS = ["email", "confirmed_at", "unsubscribe_url"]
 
 
-def _unsubscribe_url(email: str) -> str:
-    return external_url("newsletter.unsubscribe_page", token=unsubscribe_token(email))
+def _unsubscribe_url(subscriber_id: int) -> str:
+    return external_url(
+        "newsletter.unsubscribe_page", token=unsubscribe_token(subscriber_id)
+    )
 
 
 def build_csv() -> tuple[str, int]:
@@ -41,7 +43,7 @@ def build_csv() -> tuple[str, int]:
         url = ""
         if links:
             try:
-                url = _unsubscribe_url(subscriber.email)
+                url = _unsubscribe_url(subscriber.id)
             except NoPublicUrl as error:
                 click.echo(f"warning: unsubscribe_url left empty. {error}", err=True)
                 links = False

@@ -13,10 +13,19 @@ from flask import current_app, make_response, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
 from ..extensions import db
+from ..models import Subscriber
 from .blueprint import bp
-from .subscriptions import Confirmation, confirm, find, round_of, unsubscribe
+from .subscriptions import (
+    Confirmation,
+    confirm,
+    find,
+    find_by_id,
+    round_of,
+    unsubscribe,
+)
 from .tokens import (
     ConfirmRequest,
+    LinkSubject,
     TokenExpired,
     TokenInvalid,
     read_confirm_token,
@@ -51,6 +60,14 @@ def _link_error(title: str, message: str) -> Response:
     return make_response(html, 400)
 
 
+def _named(subject: LinkSubject) -> Subscriber | None:
+    """Return the subscriber a link names, by id or, in an older link, by address."""
+    if subject.subscriber_id is not None:
+        return find_by_id(db.session, subject.subscriber_id)
+
+    return find(db.session, subject.email)
+
+
 def _confirm_request(token: str) -> ConfirmRequest:
     try:
         return read_confirm_token(token)
@@ -74,7 +91,7 @@ def confirm_page(token: str) -> Response:
     except LinkRejected as rejected:
         return _link_error("Confirmation link not valid", rejected.message)
 
-    subscriber = find(db.session, confirmation.email)
+    subscriber = _named(confirmation.subject)
     if subscriber is None or round_of(subscriber) != confirmation.round:
         return _link_error("Confirmation link not valid", CONFIRM_STALE)
 
@@ -83,7 +100,7 @@ def confirm_page(token: str) -> Response:
         email=subscriber.email,
         confirmed=subscriber.status == "confirmed",
         unsubscribe_url=url_for(
-            "newsletter.unsubscribe_page", token=unsubscribe_token(subscriber.email)
+            "newsletter.unsubscribe_page", token=unsubscribe_token(subscriber.id)
         ),
     )
     return make_response(html)
@@ -97,18 +114,21 @@ def confirm_action(token: str) -> Response:
     except LinkRejected as rejected:
         return _link_error("Confirmation link not valid", rejected.message)
 
-    outcome = confirm(db.session, confirmation.email, confirmation.round)
+    subscriber = _named(confirmation.subject)
+    if subscriber is None:
+        return _link_error("Confirmation link not valid", CONFIRM_STALE)
+
+    outcome = confirm(db.session, subscriber.id, confirmation.round)
     if outcome is Confirmation.STALE:
         return _link_error("Confirmation link not valid", CONFIRM_STALE)
 
     if outcome is Confirmation.CONFIRMED:
-        subscriber = find(db.session, confirmation.email)
         logger.info("Newsletter subscriber %s confirmed", subscriber.id)
 
     return redirect(url_for("newsletter.confirm_page", token=token), 303)
 
 
-def _unsubscribe_email(token: str) -> str:
+def _unsubscribe_subject(token: str) -> LinkSubject:
     try:
         return read_unsubscribe_token(token)
     except TokenInvalid as error:
@@ -120,11 +140,11 @@ def _unsubscribe_email(token: str) -> str:
 def unsubscribe_page(token: str) -> Response:
     """Show the unsubscribe button, or that the address is already unsubscribed."""
     try:
-        email = _unsubscribe_email(token)
+        subject = _unsubscribe_subject(token)
     except LinkRejected as rejected:
         return _link_error("Unsubscribe link not valid", rejected.message)
 
-    subscriber = find(db.session, email)
+    subscriber = _named(subject)
     if subscriber is None:
         return _link_error("Unsubscribe link not valid", UNSUBSCRIBE_INVALID)
 
@@ -140,13 +160,13 @@ def unsubscribe_page(token: str) -> Response:
 def unsubscribe_action(token: str) -> Response:
     """Unsubscribe the address the token names, then show the unsubscribe page."""
     try:
-        email = _unsubscribe_email(token)
+        subject = _unsubscribe_subject(token)
     except LinkRejected as rejected:
         return _link_error("Unsubscribe link not valid", rejected.message)
 
-    if not unsubscribe(db.session, email):
+    subscriber = _named(subject)
+    if subscriber is None or not unsubscribe(db.session, subscriber.id):
         return _link_error("Unsubscribe link not valid", UNSUBSCRIBE_INVALID)
 
-    subscriber = find(db.session, email)
     logger.info("Newsletter subscriber %s unsubscribed", subscriber.id)
     return redirect(url_for("newsletter.unsubscribe_page", token=token), 303)

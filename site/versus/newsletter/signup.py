@@ -113,7 +113,7 @@ def _reply(
 def _signup_mail(subscriber: Subscriber) -> mailer.Mail:
     email = subscriber.email
     unsubscribe_url = external_url(
-        "newsletter.unsubscribe_page", token=unsubscribe_token(email)
+        "newsletter.unsubscribe_page", token=unsubscribe_token(subscriber.id)
     )
 
     if subscriber.status == "confirmed":
@@ -129,7 +129,8 @@ def _signup_mail(subscriber: Subscriber) -> mailer.Mail:
         )
 
     confirm_url = external_url(
-        "newsletter.confirm_page", token=confirm_token(email, round_of(subscriber))
+        "newsletter.confirm_page",
+        token=confirm_token(subscriber.id, round_of(subscriber)),
     )
     days = current_app.config["NEWSLETTER_CONFIRM_MAX_AGE"] // 86400
     body = render_template(

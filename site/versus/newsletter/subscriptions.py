@@ -43,6 +43,10 @@ def find(session: Session, email: str) -> Subscriber | None:
     return session.scalar(select(Subscriber).where(Subscriber.email == email))
 
 
+def find_by_id(session: Session, subscriber_id: int) -> Subscriber | None:
+    return session.scalar(select(Subscriber).where(Subscriber.id == subscriber_id))
+
+
 def request_subscription(session: Session, email: str) -> Subscriber:
     """Store a signup for ``email`` and return its row.
 
@@ -78,13 +82,15 @@ def request_subscription(session: Session, email: str) -> Subscriber:
     return find(session, email)
 
 
-def confirm(session: Session, email: str, subscription_round: str) -> Confirmation:
-    """Confirm a pending address if the token's round is the row's current one."""
+def confirm(
+    session: Session, subscriber_id: int, subscription_round: str
+) -> Confirmation:
+    """Confirm a pending subscriber if the token's round is the row's current one."""
     stamp = _round_stamp(subscription_round)
     result = session.execute(
         update(Subscriber)
         .where(
-            Subscriber.email == email,
+            Subscriber.id == subscriber_id,
             Subscriber.status == "pending",
             Subscriber.unsubscribed_at.is_not_distinct_from(stamp),
         )
@@ -95,7 +101,7 @@ def confirm(session: Session, email: str, subscription_round: str) -> Confirmati
     if result.rowcount == 1:
         return Confirmation.CONFIRMED
 
-    subscriber = find(session, email)
+    subscriber = find_by_id(session, subscriber_id)
     if (
         subscriber is not None
         and subscriber.status == "confirmed"
@@ -106,19 +112,19 @@ def confirm(session: Session, email: str, subscription_round: str) -> Confirmati
     return Confirmation.STALE
 
 
-def unsubscribe(session: Session, email: str) -> bool:
-    """Unsubscribe ``email``; return ``False`` when no row has that address.
+def unsubscribe(session: Session, subscriber_id: int) -> bool:
+    """Unsubscribe a subscriber; return ``False`` when no row has that id.
 
     Unsubscribing twice is not an error: the second time changes nothing.
     """
     session.execute(
         update(Subscriber)
-        .where(Subscriber.email == email, Subscriber.status != "unsubscribed")
+        .where(Subscriber.id == subscriber_id, Subscriber.status != "unsubscribed")
         .values(status="unsubscribed", unsubscribed_at=utcnow())
     )
     session.commit()
 
-    return find(session, email) is not None
+    return find_by_id(session, subscriber_id) is not None
 
 
 def confirmed_subscribers(session: Session) -> list[Subscriber]:

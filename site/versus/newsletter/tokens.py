@@ -1,9 +1,14 @@
 """Signed tokens for the confirmation and unsubscribe links.
 
 Each kind has its own salt, so an unsubscribe token is never accepted as a
-confirmation token or the other way round. The payload is signed, not encrypted:
-it carries only the address it was mailed to and, for confirmation, the
-subscription round it belongs to (see ``subscriptions.round_of``).
+confirmation token or the other way round. The payload is signed, not encrypted,
+and anyone holding a link can decode it, so it carries no address: only the
+subscriber's row id and, for confirmation, the subscription round it belongs to
+(see ``subscriptions.round_of``). The links end up in mail logs and in the
+access logs of every server and proxy they pass through.
+
+Links mailed before tokens carried ids hold the address instead. They are still
+read, because unsubscribe links never expire and sit in mails already sent.
 """
 
 from __future__ import annotations
@@ -26,8 +31,16 @@ class TokenExpired(TokenInvalid):
 
 
 @dataclass(frozen=True)
+class LinkSubject:
+    """The subscriber a link names: by row id, or by address in an older link."""
+
+    subscriber_id: int | None = None
+    email: str | None = None
+
+
+@dataclass(frozen=True)
 class ConfirmRequest:
-    email: str
+    subject: LinkSubject
     round: str
 
 
@@ -35,7 +48,7 @@ def _serializer(salt: str) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt)
 
 
-def _load(salt: str, token: str, max_age: int | None) -> dict:
+def _load(salt: str, token: str, max_age: int | None) -> tuple[LinkSubject, dict]:
     try:
         payload = _serializer(salt).loads(token, max_age=max_age)
     except SignatureExpired as error:
@@ -44,15 +57,23 @@ def _load(salt: str, token: str, max_age: int | None) -> dict:
         # The exception's text quotes the signature, which must not reach the log.
         raise TokenInvalid(f"{type(error).__name__} for this salt") from error
 
-    if not isinstance(payload, dict) or not isinstance(payload.get("email"), str):
-        raise TokenInvalid("signed payload has no email")
+    if not isinstance(payload, dict):
+        raise TokenInvalid("signed payload is not an object")
 
-    return payload
+    subscriber_id = payload.get("id")
+    # bool is an int subclass, and True must not name subscriber 1.
+    if isinstance(subscriber_id, int) and not isinstance(subscriber_id, bool):
+        return LinkSubject(subscriber_id=subscriber_id), payload
+
+    if isinstance(payload.get("email"), str):
+        return LinkSubject(email=payload["email"]), payload
+
+    raise TokenInvalid("signed payload names no subscriber")
 
 
-def confirm_token(email: str, subscription_round: str) -> str:
+def confirm_token(subscriber_id: int, subscription_round: str) -> str:
     return _serializer(CONFIRM_SALT).dumps(
-        {"email": email, "round": subscription_round}
+        {"id": subscriber_id, "round": subscription_round}
     )
 
 
@@ -62,22 +83,23 @@ def read_confirm_token(token: str) -> ConfirmRequest:
     Tokens older than ``NEWSLETTER_CONFIRM_MAX_AGE`` seconds raise ``TokenExpired``.
     """
     max_age = current_app.config["NEWSLETTER_CONFIRM_MAX_AGE"]
-    payload = _load(CONFIRM_SALT, token, max_age)
+    subject, payload = _load(CONFIRM_SALT, token, max_age)
 
     subscription_round = payload.get("round")
     if not isinstance(subscription_round, str):
         raise TokenInvalid("signed payload has no subscription round")
 
-    return ConfirmRequest(email=payload["email"], round=subscription_round)
+    return ConfirmRequest(subject=subject, round=subscription_round)
 
 
-def unsubscribe_token(email: str) -> str:
-    return _serializer(UNSUBSCRIBE_SALT).dumps({"email": email})
+def unsubscribe_token(subscriber_id: int) -> str:
+    return _serializer(UNSUBSCRIBE_SALT).dumps({"id": subscriber_id})
 
 
-def read_unsubscribe_token(token: str) -> str:
-    """Return the address an unsubscribe token names, or raise ``TokenInvalid``.
+def read_unsubscribe_token(token: str) -> LinkSubject:
+    """Return the subscriber an unsubscribe token names, or raise ``TokenInvalid``.
 
     Unsubscribe tokens do not expire: a link in an old mail must keep working.
     """
-    return _load(UNSUBSCRIBE_SALT, token, None)["email"]
+    subject, _ = _load(UNSUBSCRIBE_SALT, token, None)
+    return subject
