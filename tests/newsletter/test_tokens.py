@@ -146,3 +146,16 @@ def test_link_naming_no_subscriber_400(app, signer, salt, payload, message):
     assert message in page.get_data(as_text=True)
     assert message in post.get_data(as_text=True)
     assert subscribers(app) == {STORED: "pending"}
+
+
+def test_unknown_subscriber_logged_without_address(app, signer, caplog):
+    caplog.set_level("INFO")
+    by_id = signed(UNSUBSCRIBE_SALT, {"id": 999})
+    by_address = signed(UNSUBSCRIBE_SALT, {"email": "ghost@example.com"})
+
+    for token in (by_id, by_address):
+        assert signer.get(f"/newsletter/unsubscribe/{token}").status_code == 400
+
+    assert "Newsletter link names no stored subscriber (id 999)" in caplog.text
+    assert "Newsletter link names no stored subscriber (id none)" in caplog.text
+    assert "ghost" not in caplog.text

@@ -63,9 +63,18 @@ def _link_error(title: str, message: str) -> Response:
 def _named(subject: LinkSubject) -> Subscriber | None:
     """Return the subscriber a link names, by id or, in an older link, by address."""
     if subject.subscriber_id is not None:
-        return find_by_id(db.session, subject.subscriber_id)
+        subscriber = find_by_id(db.session, subject.subscriber_id)
+    else:
+        subscriber = find(db.session, subject.email)
 
-    return find(db.session, subject.email)
+    if subscriber is None:
+        # Only the id is logged: an older link's address must not reach the log.
+        logger.info(
+            "Newsletter link names no stored subscriber (id %s)",
+            subject.subscriber_id if subject.subscriber_id is not None else "none",
+        )
+
+    return subscriber
 
 
 def _confirm_request(token: str) -> ConfirmRequest:
