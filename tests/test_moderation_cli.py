@@ -268,7 +268,7 @@ def test_actions_without_redis_warn_on_stderr(app, app_factory, stuffed):
         assert "audit entry #" in result.stdout
         [warning] = result.stderr.splitlines()
         assert warning.startswith("warning: REDIS_URL is not set, so running servers")
-        assert "Set REDIS_URL to the servers' Redis URL" in warning
+        assert "Set REDIS_URL to the servers' Redis URL, in the environment" in warning
 
     assert [action for action, _ in audit_actions(app)] == [
         "void",

@@ -28,8 +28,9 @@ from .messages import skipped_note
 NO_REDIS_WARNING = (
     "warning: REDIS_URL is not set, so running servers were not told: the vote "
     "claims in their Redis and their cached pages were not updated (cached pages "
-    "catch up within a minute). Set REDIS_URL to the servers' Redis URL for flask "
-    "moderate, and run 'flask tallies publish' with it to refresh the pages now."
+    "catch up within a minute). Set REDIS_URL to the servers' Redis URL, in the "
+    "environment or in instance/config.py, and run 'flask tallies publish' to "
+    "refresh the pages now."
 )
 
 moderators = AppGroup("moderators", help="Create, list and disable moderator accounts.")
