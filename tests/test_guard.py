@@ -128,3 +128,23 @@ def test_redis_keys_share_one_cluster_slot(redis_server):
     keys = sorted(k.decode() for k in client.keys("slot-test:*"))
     assert len(keys) == 3
     assert all("{c:7}" in key for key in keys)
+
+
+def test_redis_confirm_publishes_a_new_version_even_for_a_lost_claim(redis_server):
+    client = redis_server.client()
+    client.flushall()
+    guard = RedisGuard(client, LIMITS, "guard-test")
+    version_key = guard.keys.tally_version(7)
+
+    first = guard.claim(ask("v1"))
+    assert guard.confirm(first, "sam-3") is True
+    started = int(client.get(version_key))
+
+    # The claim expired before the commit finished: the stored vote still publishes.
+    second = guard.claim(ask("v2"))
+    client.delete(guard.keys.visitor(7, "v2"))
+    assert guard.confirm(second, "sam-3") is True
+
+    assert int(client.get(version_key)) == started + 1
+    assert client.get(guard.keys.visitor(7, "v1")) == b"sam-3"
+    assert client.get(guard.keys.visitor(7, "v2")) is None

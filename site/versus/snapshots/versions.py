@@ -11,24 +11,12 @@ starting value, never to a small number a process may already hold from before.
 
 from __future__ import annotations
 
-import secrets
-
 import redis
 
-from ..voting.guard import KeyScheme
+from ..voting.guard import BUMP_VERSION_LUA, KeyScheme, random_version_start
 
 # KEYS: the version key.  ARGV: a random start for a missing key.
-BUMP_SCRIPT = """
-if redis.call('EXISTS', KEYS[1]) == 1 then
-  return redis.call('INCR', KEYS[1])
-end
-redis.call('SET', KEYS[1], ARGV[1])
-return tonumber(ARGV[1])
-"""
-
-
-def _random_start() -> int:
-    return secrets.randbits(52) + 1
+BUMP_SCRIPT = BUMP_VERSION_LUA.format(key=1, start=1)
 
 
 class VersionStore:
@@ -52,7 +40,7 @@ class VersionStore:
         values = self.client.mget(keys)
         token = values[0]
         if token is None:
-            self.client.set(keys[0], _random_start(), nx=True)
+            self.client.set(keys[0], random_version_start(), nx=True)
             token = self.client.get(keys[0])
 
         claim = values[1] if visitor_hash is not None else None
@@ -66,5 +54,6 @@ class VersionStore:
         """
         for comparison_id in comparison_ids:
             self._bump(
-                keys=[self.keys.tally_version(comparison_id)], args=[_random_start()]
+                keys=[self.keys.tally_version(comparison_id)],
+                args=[random_version_start()],
             )

@@ -60,7 +60,7 @@ class Claim:
 class VoteGuard(Protocol):
     def claim(self, request: ClaimRequest) -> Claim: ...
 
-    def confirm(self, claim: Claim, tool_slug: str) -> None: ...
+    def confirm(self, claim: Claim, tool_slug: str) -> bool: ...
 
     def release(self, claim: Claim) -> None: ...
 
@@ -133,14 +133,30 @@ end
 return 1
 """
 
-# KEYS: visitor claim.  ARGV: token, tool slug.
-CONFIRM_SCRIPT = """
-if redis.call('GET', KEYS[1]) ~= 'pending:' .. ARGV[1] then
-  return 0
+# Gives a comparison's version key (KEYS[2] in CONFIRM_SCRIPT, KEYS[1] in
+# snapshots/versions.py) a new value: a missing key starts at the random ARGV[3],
+# never at a small number a process may already hold from before.
+BUMP_VERSION_LUA = """
+if redis.call('EXISTS', KEYS[{key}]) == 1 then
+  return redis.call('INCR', KEYS[{key}])
 end
-redis.call('SET', KEYS[1], ARGV[2])
-return 1
+redis.call('SET', KEYS[{key}], ARGV[{start}])
+return tonumber(ARGV[{start}])
 """
+
+# KEYS: visitor claim, the comparison's version key.
+# ARGV: token, tool slug, random start for a missing version key.
+# Runs after the vote's commit, so it publishes the new tally in the same round
+# trip, even when the claim is no longer this request's (the vote is stored).
+CONFIRM_SCRIPT = """
+if redis.call('GET', KEYS[1]) == 'pending:' .. ARGV[1] then
+  redis.call('SET', KEYS[1], ARGV[2])
+end
+""" + BUMP_VERSION_LUA.format(key=2, start=3)
+
+
+def random_version_start() -> int:
+    return secrets.randbits(52) + 1
 
 
 def _retry_after(ttl: int, window_seconds: int) -> int:
@@ -195,13 +211,21 @@ class RedisGuard:
             status, request, retry_after=_retry_after(int(ttl), limits.window_seconds)
         )
 
-    def confirm(self, claim: Claim, tool_slug: str) -> None:
-        key = self.keys.visitor(claim.request.comparison_id, claim.request.visitor_hash)
+    def confirm(self, claim: Claim, tool_slug: str) -> bool:
+        """Confirm the claim and publish the comparison's new version (True)."""
+        request = claim.request
+        keys = [
+            self.keys.visitor(request.comparison_id, request.visitor_hash),
+            self.keys.tally_version(request.comparison_id),
+        ]
 
         try:
-            self._confirm(keys=[key], args=[claim.token, tool_slug])
+            self._confirm(
+                keys=keys, args=[claim.token, tool_slug, random_version_start()]
+            )
         except redis.RedisError as error:
             raise GuardUnavailable(str(error)) from error
+        return True
 
     def release(self, claim: Claim) -> None:
         try:
@@ -294,12 +318,13 @@ class MemoryGuard:
             self._counters[net_key] = (net_count + 1, net_expires)
             return Claim(CLAIMED, request, token=token)
 
-    def confirm(self, claim: Claim, tool_slug: str) -> None:
+    def confirm(self, claim: Claim, tool_slug: str) -> bool:
         key = (claim.request.comparison_id, claim.request.visitor_hash)
 
         with self._lock:
             if self._live_claim(key, time.monotonic()) == f"pending:{claim.token}":
                 self._claims[key] = (tool_slug, None)
+        return False
 
     def release(self, claim: Claim) -> None:
         request = claim.request
@@ -343,8 +368,8 @@ class DatabaseOnlyGuard:
     def claim(self, request: ClaimRequest) -> Claim:
         return Claim(CLAIMED, request, token="database-only")
 
-    def confirm(self, claim: Claim, tool_slug: str) -> None:
-        return None
+    def confirm(self, claim: Claim, tool_slug: str) -> bool:
+        return False
 
     def release(self, claim: Claim) -> None:
         return None

@@ -13,7 +13,7 @@ from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sqlalchemy import select, update
+from sqlalchemy import case, insert, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -49,13 +49,21 @@ class VoteResult:
     # The tool this visitor's counted vote is for, when there is one.
     tool_slug: str | None = None
     retry_after: int = 0
+    # For an accepted vote: the counters and tally version its own statements
+    # returned, and whether the guard already published the comparison's new
+    # version to other processes (if not, the caller must).
+    counts: dict[str, int] | None = None
+    tally_version: int | None = None
+    published: bool = False
 
 
 class VoteStorageError(Exception):
     """The database failed while recording a vote; nothing was counted."""
 
 
-def counted_choice(session: Session, comparison_id: int, visitor_hash: str) -> str | None:
+def counted_choice(
+    session: Session, comparison_id: int, visitor_hash: str
+) -> str | None:
     """Return the slug of the tool this visitor's counted vote is for, if any."""
     statement = (
         select(Tool.slug)
@@ -69,18 +77,34 @@ def counted_choice(session: Session, comparison_id: int, visitor_hash: str) -> s
     return session.scalar(statement)
 
 
-def _record(session: Session, ballot: Ballot, now: dt.datetime) -> bool:
-    """Write the vote and bump the counters; return False if voting is closed."""
-    opened = session.execute(
-        update(Comparison)
-        .where(Comparison.id == ballot.comparison_id, Comparison.voting_open.is_(True))
-        .values(tally_version=Comparison.tally_version + 1)
-    )
-    if opened.rowcount != 1:
-        return False
+@dataclass(frozen=True)
+class Recorded:
+    tally_version: int
+    counts: dict[str, int]
 
-    session.add(
-        Vote(
+
+def _record(session: Session, ballot: Ballot, now: dt.datetime) -> Recorded | None:
+    """Write the vote and bump the counters; return None if voting is closed.
+
+    Plain Core statements on the session's connection: no ORM unit of work, and
+    the counters come back from RETURNING, so the reply needs no further read.
+    They bypass the session's change tracking (snapshots/tracking.py) on purpose:
+    the guard's confirmation publishes the new version after the commit.
+    """
+    connection = session.connection()
+    comparisons, tools = Comparison.__table__, Tool.__table__
+
+    version = connection.execute(
+        update(comparisons)
+        .where(comparisons.c.id == ballot.comparison_id, comparisons.c.voting_open)
+        .values(tally_version=comparisons.c.tally_version + 1)
+        .returning(comparisons.c.tally_version)
+    ).scalar()
+    if version is None:
+        return None
+
+    connection.execute(
+        insert(Vote.__table__).values(
             comparison_id=ballot.comparison_id,
             tool_id=ballot.tool_id,
             visitor_hash=ballot.visitor_hash,
@@ -89,13 +113,18 @@ def _record(session: Session, ballot: Ballot, now: dt.datetime) -> bool:
             created_at=now,
         )
     )
-    session.execute(
-        update(Tool)
-        .where(Tool.id == ballot.tool_id, Tool.comparison_id == ballot.comparison_id)
-        .values(votes=Tool.votes + 1)
-    )
-    session.flush()
-    return True
+    # Every tool of the comparison, so one statement returns the whole tally.
+    rows = connection.execute(
+        update(tools)
+        .where(tools.c.comparison_id == ballot.comparison_id)
+        .values(
+            votes=case(
+                (tools.c.id == ballot.tool_id, tools.c.votes + 1), else_=tools.c.votes
+            )
+        )
+        .returning(tools.c.slug, tools.c.votes)
+    ).all()
+    return Recorded(version, {slug: votes for slug, votes in rows})
 
 
 def _claim_outlived_vote(session: Session, claim: Claim) -> bool:
@@ -164,7 +193,7 @@ def cast_vote(
     try:
         with write_lock():
             recorded = _record(session, ballot, now)
-            if recorded:
+            if recorded is not None:
                 session.commit()
             else:
                 session.rollback()
@@ -194,12 +223,13 @@ def cast_vote(
         _release_quietly(guard, claim, ballot)
         raise VoteStorageError(str(error)) from error
 
-    if not recorded:
+    if recorded is None:
         _release_quietly(guard, claim, ballot)
         return VoteResult(Outcome.CLOSED)
 
+    published = False
     try:
-        guard.confirm(claim, ballot.tool_slug)
+        published = guard.confirm(claim, ballot.tool_slug)
     except GuardUnavailable as error:
         # The vote is committed; the database index keeps the visitor to one vote
         # until the pending claim expires and the next attempt hits that index.
@@ -210,4 +240,10 @@ def cast_vote(
             error,
         )
 
-    return VoteResult(Outcome.ACCEPTED, tool_slug=ballot.tool_slug)
+    return VoteResult(
+        Outcome.ACCEPTED,
+        tool_slug=ballot.tool_slug,
+        counts=recorded.counts,
+        tally_version=recorded.tally_version,
+        published=published,
+    )

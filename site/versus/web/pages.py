@@ -24,7 +24,7 @@ from ..guard_setup import current_guard
 from ..listing import Category, categories, listing_statement
 from ..models import Comparison
 from ..numbers import is_ascii_digits
-from ..presenters import load_comparison, panel_view, tally_view
+from ..presenters import TallyView, load_comparison, panel_view, tally_view
 from ..voting.guard import DatabaseOnlyGuard, GuardUnavailable
 from ..voting.moderation.transparency import public_notes
 from ..voting.service import (
@@ -136,13 +136,14 @@ def _vote_reply(
     message: str | None = None,
     choice: str | None = None,
     retry_after: int | None = None,
+    tally: TallyView | None = None,
 ) -> Response:
     """Answer a vote: the widget fragment for htmx, the page or a redirect otherwise."""
     if is_htmx():
         html = render_template(
             "compare/_vote_response.html",
             comparison=comparison,
-            tally=_tally(comparison),
+            tally=tally or _tally(comparison),
             choice=choice,
             message=message,
             status=status,
@@ -276,17 +277,11 @@ def vote(slug: str) -> Response:
     if isinstance(result, Response):
         return result
 
+    if result.outcome is Outcome.ACCEPTED:
+        return _accepted(comparison, tool.slug, ballot, result)
+
     db.session.expire_all()
     comparison = _published_or_404(slug)
-
-    if result.outcome is Outcome.ACCEPTED:
-        logger.info(
-            "Vote accepted on %s for %s (request %s)",
-            comparison.slug,
-            tool.slug,
-            ballot.request_id,
-        )
-        return _vote_reply(comparison, 200, choice=tool.slug)
 
     if result.outcome is Outcome.ALREADY_VOTED:
         if result.tool_slug is None:
@@ -308,6 +303,30 @@ def vote(slug: str) -> Response:
         "Please try again later.",
         retry_after=result.retry_after,
     )
+
+
+def _accepted(
+    comparison: Comparison, tool_slug: str, ballot: Ballot, result: VoteResult
+) -> Response:
+    logger.info(
+        "Vote accepted on %s for %s (request %s)",
+        comparison.slug,
+        tool_slug,
+        ballot.request_id,
+    )
+    if not result.published:
+        prepared.publish(comparison.id)
+
+    # With a snapshot, the reply is its content plus the counters the vote's own
+    # UPDATE returned; without one (no Redis), the comparison is read again.
+    snapshot = g.get("snapshot")
+    if snapshot is not None and result.counts is not None:
+        view = prepared.tally_after_vote(snapshot, result.tally_version, result.counts)
+        return _vote_reply(comparison, 200, choice=tool_slug, tally=view)
+
+    db.session.expire_all()
+    comparison = _published_or_404(comparison.slug)
+    return _vote_reply(comparison, 200, choice=tool_slug)
 
 
 def _page_number() -> int:

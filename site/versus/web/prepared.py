@@ -8,14 +8,16 @@ differs per reader, is written into the prepared page for each request.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 
 from flask import abort, current_app, g, make_response, render_template, request
 from flask_wtf.csrf import generate_csrf
 from werkzeug.wrappers import Response
 
+from ..presenters import TallyView
 from ..snapshots import current_store
-from ..snapshots.snapshot import Snapshot, api_document
+from ..snapshots.snapshot import Snapshot, TallyState, api_document, build_tally
 from ..snapshots.store import SnapshotUnavailable
 from . import page_tokens, visitors
 
@@ -155,3 +157,23 @@ def api(slug: str) -> Response | None:
 def _json(document: dict) -> tuple[bytes, str]:
     built = current_app.json.response(document)
     return built.get_data(), built.mimetype
+
+
+def tally_after_vote(
+    snapshot: Snapshot, tally_version: int, counts: dict[str, int]
+) -> TallyView:
+    """The tally a vote's own statements returned, with the snapshot's content.
+
+    Saves re-reading the comparison for the vote's reply. The vote's UPDATE
+    matched only an open comparison, so voting is open.
+    """
+    key = dataclasses.replace(snapshot.content.key, voting_open=True)
+    state = TallyState(key, tally_version, counts)
+    return build_tally(snapshot.content, state, current_app.config["MIN_VOTES_TO_CALL"])
+
+
+def publish(comparison_id: int) -> None:
+    """Bump the comparison's version when the vote guard could not do it."""
+    store = current_store()
+    if store is not None:
+        store.publish({comparison_id})
