@@ -25,7 +25,10 @@ SAMPLE = ROOT / "content" / "smolvlm2-vs-sam-3.toml"
 SLUG = "smolvlm2-vs-sam-3"
 TEST_SECRET = "test-secret-key-not-for-production"
 BACKENDS = os.environ.get("VERSUS_TEST_DATABASES", "sqlite,postgresql").split(",")
-TABLES = "votes, moderation_actions, verdicts, reviewers, tools, comparisons, moderators, subscribers"
+TABLES = (
+    "votes, moderation_actions, verdicts, reviewers, tools, comparisons, "
+    "moderators, subscribers"
+)
 
 
 def base_config(database_url: str, redis_url: str | None) -> dict:

@@ -282,7 +282,9 @@ def test_each_reader_gets_own_page_token(app, sample):
 
 
 def test_token_refresh_without_visitor_400(client, sample):
-    response = client.get(f"/compare/{SLUG}/vote-tokens", headers={"HX-Request": "true"})
+    response = client.get(
+        f"/compare/{SLUG}/vote-tokens", headers={"HX-Request": "true"}
+    )
 
     assert response.status_code == 400
     assert "Reload the comparison page" in response.get_data(as_text=True)

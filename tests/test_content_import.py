@@ -43,9 +43,14 @@ def test_reimport_with_edits_keeps_votes(app, runner, tmp_path, sample):
     assert result.exit_code == 0
     assert "1 updated" in result.output
     with app.app_context():
-        comparison = db.session.scalar(select(Comparison).where(Comparison.slug == SLUG))
+        comparison = db.session.scalar(
+            select(Comparison).where(Comparison.slug == SLUG)
+        )
         assert comparison.question.startswith("Which of the two")
-        assert {t.slug: t.votes for t in comparison.tools} == {"smolvlm2": 0, "sam-3": 1}
+        assert {t.slug: t.votes for t in comparison.tools} == {
+            "smolvlm2": 0,
+            "sam-3": 1,
+        }
     assert visitor.vote("smolvlm2").status_code == 409
 
 

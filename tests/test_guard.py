@@ -18,7 +18,9 @@ from versus.voting.guard import (
     RedisGuard,
 )
 
-LIMITS = Limits(votes_per_ip=3, votes_per_network=5, window_seconds=60, claim_ttl_seconds=1)
+LIMITS = Limits(
+    votes_per_ip=3, votes_per_network=5, window_seconds=60, claim_ttl_seconds=1
+)
 
 
 @pytest.fixture(params=["redis", "memory"])

@@ -6,7 +6,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from versus.voting.tallies import call_winner, panel_share, rounded_shares, wilson_interval
+from versus.voting.tallies import (
+    call_winner,
+    panel_share,
+    rounded_shares,
+    wilson_interval,
+)
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""The verdict site: "Tool A vs Tool B" pages with a panel verdict and a community vote."""
+"""The verdict site: "Tool A vs Tool B" pages, a panel verdict and a community vote."""
 
 from __future__ import annotations
 

@@ -112,7 +112,9 @@ def verify_command() -> None:
         )
 
     if mismatches:
-        click.echo(f"{len(mismatches)} counter(s) disagree; run 'flask tallies rebuild'.")
+        click.echo(
+            f"{len(mismatches)} counter(s) disagree; run 'flask tallies rebuild'."
+        )
     if duplicates:
         click.echo(
             f"{len(duplicates)} visitor(s) hold more than one counted vote; void the "

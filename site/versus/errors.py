@@ -99,7 +99,8 @@ def init_app(app: Flask) -> None:
             request_id(),
         )
         return error_response(
-            503, "The site cannot reach its database right now. Please try again shortly."
+            503,
+            "The site cannot reach its database right now. Please try again shortly.",
         )
 
     @app.errorhandler(Exception)
@@ -111,4 +112,6 @@ def init_app(app: Flask) -> None:
             _comparison(),
             request_id(),
         )
-        return error_response(500, "Something went wrong on our side. Please try again.")
+        return error_response(
+            500, "Something went wrong on our side. Please try again."
+        )

@@ -43,7 +43,7 @@ class Comparison(db.Model):
     voting_open: Mapped[bool] = mapped_column(Boolean, default=True)
     # Written to demonstrate the site, not a real review; the page says so.
     sample: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
-    # Bumped in the same transaction as every tally change; the tally ETag is built on it.
+    # Bumped in the same transaction as every tally change. The tally ETag uses it.
     tally_version: Mapped[int] = mapped_column(Integer, default=0)
     content_hash: Mapped[str] = mapped_column(String(64))
     source_path: Mapped[str] = mapped_column(String(300), default="")

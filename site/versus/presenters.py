@@ -12,8 +12,13 @@ from .extensions import db
 from .listing import visible_to_readers
 from .models import Comparison, Reviewer, Tool, Verdict
 from .reviewer_split import ReviewerCalls, SplitSummary, summarize_split
-from .voting.tallies import CommunityCall, call_winner, panel_share, rounded_shares
-from .voting.tallies import wilson_interval
+from .voting.tallies import (
+    CommunityCall,
+    call_winner,
+    panel_share,
+    rounded_shares,
+    wilson_interval,
+)
 
 
 @dataclass(frozen=True)
@@ -103,9 +108,13 @@ def panel_figures(comparison: Comparison) -> dict[str, PanelFigures]:
     figures = {}
 
     for tool in comparison.tools:
-        calls = [v for r in comparison.reviewers for v in r.verdicts if v.tool_id == tool.id]
+        calls = [
+            v for r in comparison.reviewers for v in r.verdicts if v.tool_id == tool.id
+        ]
         ships = sum(1 for v in calls if v.verdict == "ship")
-        figures[tool.slug] = PanelFigures(ships, len(calls), panel_share(ships, len(calls)))
+        figures[tool.slug] = PanelFigures(
+            ships, len(calls), panel_share(ships, len(calls))
+        )
 
     return figures
 
@@ -121,7 +130,10 @@ def panel_view(comparison: Comparison) -> PanelView:
     ]
     split = summarize_split(
         [tool.name for tool in comparison.tools],
-        [ReviewerCalls(row.name, tuple(v.verdict for v in row.verdicts)) for row in rows],
+        [
+            ReviewerCalls(row.name, tuple(v.verdict for v in row.verdicts))
+            for row in rows
+        ],
     )
     return PanelView(panel_figures(comparison), rows, split)
 

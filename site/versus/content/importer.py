@@ -1,4 +1,4 @@
-"""Write validated comparison files to the database in one transaction, keeping votes."""
+"""Write validated comparison files to the database in one transaction, keep votes."""
 
 from __future__ import annotations
 
@@ -28,7 +28,9 @@ def import_specs(session: Session, specs: list[ComparisonSpec]) -> ImportReport:
 
     try:
         for spec in specs:
-            existing = session.scalar(select(Comparison).where(Comparison.slug == spec.slug))
+            existing = session.scalar(
+                select(Comparison).where(Comparison.slug == spec.slug)
+            )
 
             if existing is None:
                 session.add(_new_comparison(spec))

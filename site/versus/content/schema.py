@@ -20,16 +20,31 @@ VERDICTS = ("ship", "skip")
 STATUSES = ("draft", "published")
 
 TOP_FIELDS = {
-    "slug", "title", "question", "intro", "pricing_note", "status", "published",
-    "sample", "tools", "reviewers", "verdicts",
+    "slug",
+    "title",
+    "question",
+    "intro",
+    "pricing_note",
+    "status",
+    "published",
+    "sample",
+    "tools",
+    "reviewers",
+    "verdicts",
 }
 TOOL_FIELDS = {"slug", "name", "category", "tagline", "price", "description"}
 REVIEWER_FIELDS = {"slug", "name", "lens"}
 VERDICT_FIELDS = {"reviewer", "tool", "verdict", "quote"}
 
 LIMITS = {
-    "title": 200, "question": 300, "tagline": 300, "name": 120, "category": 80,
-    "price": 80, "lens": 200, "slug": 80,
+    "title": 200,
+    "question": 300,
+    "tagline": 300,
+    "name": 120,
+    "category": 80,
+    "price": 80,
+    "lens": 200,
+    "slug": 80,
 }
 
 
@@ -100,7 +115,9 @@ class ComparisonSpec:
         return hashlib.sha256(encoded).hexdigest()
 
     def verdict_for(self, reviewer: str, tool: str) -> VerdictSpec:
-        return next(v for v in self.verdicts if v.reviewer == reviewer and v.tool == tool)
+        return next(
+            v for v in self.verdicts if v.reviewer == reviewer and v.tool == tool
+        )
 
 
 def slugify(text: str) -> str:
@@ -150,7 +167,9 @@ class _Checker:
         name = f"{where}.{key}" if where else key
 
         if value and not SLUG.match(value):
-            self.error(name, f"{value!r} is not a slug (lowercase letters, digits, hyphens)")
+            self.error(
+                name, f"{value!r} is not a slug (lowercase letters, digits, hyphens)"
+            )
 
         return value
 
@@ -175,7 +194,8 @@ def parse_text(source: str, path: str) -> ComparisonSpec:
     try:
         data = tomllib.loads(source)
     except tomllib.TOMLDecodeError as error:
-        raise ContentInvalid([ContentError(path, "file", f"not valid TOML: {error}")])
+        message = f"not valid TOML: {error}"
+        raise ContentInvalid([ContentError(path, "file", message)]) from error
 
     check.unknown_keys(data, TOP_FIELDS, "")
     spec = ComparisonSpec(
@@ -331,13 +351,15 @@ def parse_file(path: Path) -> ComparisonSpec:
     try:
         source = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
-        raise ContentInvalid([ContentError(str(path), "file", f"cannot be read: {error}")])
+        raise ContentInvalid(
+            [ContentError(str(path), "file", f"cannot be read: {error}")]
+        ) from error
 
     return parse_text(source, str(path))
 
 
 def content_files(path: Path) -> list[Path]:
-    """Return the comparison files at ``path``: the file itself or a folder's ``*.toml``."""
+    """Return the comparison files at ``path``: itself, or a folder's ``*.toml``."""
     if path.is_dir():
         return sorted(p for p in path.glob("*.toml") if p.is_file())
 
@@ -345,7 +367,7 @@ def content_files(path: Path) -> list[Path]:
 
 
 def parse_paths(path: Path) -> list[ComparisonSpec]:
-    """Parse every file at ``path``; raise ``ContentInvalid`` with all errors of all files."""
+    """Parse every file at ``path``; raise ``ContentInvalid`` listing all errors."""
     if not path.exists():
         raise ContentInvalid([ContentError(str(path), "file", "not found")])
 
@@ -369,7 +391,8 @@ def parse_paths(path: Path) -> list[ComparisonSpec]:
                 ContentError(
                     str(file),
                     "slug",
-                    f"duplicate slug {spec.slug!r}, also used in {first_source[spec.slug]}",
+                    f"duplicate slug {spec.slug!r}, "
+                    f"also used in {first_source[spec.slug]}",
                 )
             )
             continue

@@ -64,7 +64,9 @@ class VoteGuard(Protocol):
 
     def release(self, claim: Claim) -> None: ...
 
-    def forget_visitors(self, comparison_id: int, visitor_hashes: list[str]) -> None: ...
+    def forget_visitors(
+        self, comparison_id: int, visitor_hashes: list[str]
+    ) -> None: ...
 
     def remember_visitors(
         self, comparison_id: int, choices: dict[str, str]
@@ -194,7 +196,9 @@ class RedisGuard:
         ]
 
         try:
-            status, existing, ttl = self._claim(keys=self._counter_keys(request), args=args)
+            status, existing, ttl = self._claim(
+                keys=self._counter_keys(request), args=args
+            )
         except redis.RedisError as error:
             raise GuardUnavailable(str(error)) from error
 

@@ -72,7 +72,7 @@ def call_winner(counts: list[int], min_votes: int) -> CommunityCall:
 
 
 def panel_share(ships: int, reviewers: int) -> int | None:
-    """Return the panel's ship percentage, rounded half up, or ``None`` with no panel."""
+    """Return the panel's ship percentage rounded half up, or ``None`` with no panel."""
     if reviewers == 0:
         return None
 

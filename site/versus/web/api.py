@@ -109,7 +109,7 @@ def healthz() -> tuple[Response, int]:
 
 @bp.get("/livez")
 def livez() -> tuple[Response, int]:
-    """Report whether this process can serve pages: 503 only when the database is down."""
+    """Report whether this process can serve pages: 503 only with the database down."""
     try:
         db.session.execute(text("SELECT 1"))
     except SQLAlchemyError as error:

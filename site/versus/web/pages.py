@@ -150,7 +150,9 @@ def _vote_reply(
         )
         response = make_response(html, status)
     elif status == 200:
-        response = redirect(url_for("pages.compare", slug=comparison.slug, _anchor="vote"), 303)
+        response = redirect(
+            url_for("pages.compare", slug=comparison.slug, _anchor="vote"), 303
+        )
     else:
         response = render_page(comparison, message=message, status=status)
 
@@ -163,7 +165,9 @@ def _vote_reply(
 
 
 def _tool_name(comparison: Comparison, slug: str | None) -> str:
-    return next((t.name for t in comparison.tools if t.slug == slug), "one of the tools")
+    return next(
+        (t.name for t in comparison.tools if t.slug == slug), "one of the tools"
+    )
 
 
 def _reject_vote_form(comparison: Comparison, rejection: page_tokens.Rejection):
@@ -239,7 +243,9 @@ def vote(slug: str) -> Response:
     comparison = _published_or_404(slug)
 
     if not comparison.voting_open:
-        return _vote_reply(comparison, 409, message="Voting on this comparison is closed.")
+        return _vote_reply(
+            comparison, 409, message="Voting on this comparison is closed."
+        )
 
     visitor = visitors.visitor_id()
     if visitor is None:
@@ -294,7 +300,9 @@ def vote(slug: str) -> Response:
         return _vote_reply(comparison, 409, message=message, choice=result.tool_slug)
 
     if result.outcome is Outcome.CLOSED:
-        return _vote_reply(comparison, 409, message="Voting on this comparison is closed.")
+        return _vote_reply(
+            comparison, 409, message="Voting on this comparison is closed."
+        )
 
     return _vote_reply(
         comparison,
@@ -351,7 +359,8 @@ def _listing(category_slug: str | None = None):
 def _cards(comparisons: list[Comparison]) -> list[dict]:
     min_votes = current_app.config["MIN_VOTES_TO_CALL"]
     return [
-        {"comparison": c, "tally": tally_view(c, min_votes=min_votes)} for c in comparisons
+        {"comparison": c, "tally": tally_view(c, min_votes=min_votes)}
+        for c in comparisons
     ]
 
 
