@@ -209,7 +209,7 @@ class Moderator(db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     last_login_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
-    # Bumped on sign-out; a session cookie signed with an older value is rejected,
+    # Bumped on sign-out. A session cookie carrying an older value is rejected,
     # because the cookie itself lives on in any copy made before the sign-out.
     session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 

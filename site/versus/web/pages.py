@@ -55,7 +55,7 @@ NOT_SAVED_MESSAGE = (
 
 
 def _published_or_404(slug: str) -> Comparison:
-    # From the snapshot cache when it can answer: a detached, fully loaded copy.
+    # Served from the snapshot cache when it has the entry: a detached, loaded copy.
     snapshot = prepared.published(slug)
     if snapshot is not None:
         g.snapshot = snapshot
@@ -138,7 +138,7 @@ def _vote_reply(
     retry_after: int | None = None,
     tally: TallyView | None = None,
 ) -> Response:
-    """Answer a vote: the widget fragment for htmx, the page or a redirect otherwise."""
+    """Reply to a vote: the widget fragment for htmx, else the page or a redirect."""
     if is_htmx():
         html = render_template(
             "compare/_vote_response.html",
@@ -182,7 +182,7 @@ def _reject_vote_form(comparison: Comparison, rejection: page_tokens.Rejection):
 
 @bp.errorhandler(CSRFError)
 def csrf_failed(error: CSRFError) -> Response:
-    """Answer a vote whose CSRF token failed with the message and a fresh form."""
+    """Reply to a vote whose CSRF token failed: the message and a fresh form."""
     comparison = load_comparison((request.view_args or {}).get("slug", ""))
     if request.endpoint != "pages.vote" or comparison is None:
         return error_response(400, page_tokens.FORM_REJECTED_MESSAGE)
