@@ -17,7 +17,7 @@ logger = logging.getLogger(__name__)
 
 
 def wait_for_http(port: int, path: str, timeout: float = 30.0) -> None:
-    """Wait until ``GET path`` on the loopback port answers with any status."""
+    """Wait until ``GET path`` on the loopback port returns a response of any status."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
@@ -30,7 +30,10 @@ def wait_for_http(port: int, path: str, timeout: float = 30.0) -> None:
         finally:
             connection.close()
 
-    raise RuntimeError(f"nothing answered on 127.0.0.1:{port}{path} in {timeout}s")
+    raise RuntimeError(
+        f"no response from 127.0.0.1:{port}{path} within {timeout}s; "
+        "check the server log"
+    )
 
 
 class Gunicorn:

@@ -66,7 +66,7 @@ def visit(connection: http.client.HTTPConnection, path: str, turn: int) -> Visit
     response = connection.getresponse()
     html = response.read().decode()
     if response.status != 200:
-        raise HarvestError(f"GET {path} answered {response.status}")
+        raise HarvestError(f"GET {path} returned status {response.status}")
 
     cookies = SimpleCookie()
     for header in response.headers.get_all("Set-Cookie") or []:

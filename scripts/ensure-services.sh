@@ -2,7 +2,7 @@
 # Make sure the real components the tests use are present: the redis-server
 # binary (the tests start their own server on a free port), a PostgreSQL server
 # the tests can create databases on, and Debian's Chromium for browser tests.
-# Installs with apt-get when run as root; otherwise says what is missing.
+# Installs with apt-get when run as root, and otherwise prints what is missing.
 set -euo pipefail
 
 pg_host=${TEST_PG_HOST:-127.0.0.1}
@@ -50,7 +50,7 @@ if [ -z "${TEST_DATABASE_URL:-}" ]; then
   fi
 
   if ! pg_isready -q -h "$pg_host" -p "$pg_port"; then
-    echo "error: PostgreSQL does not answer on $pg_host:$pg_port." >&2
+    echo "error: PostgreSQL is not reachable on $pg_host:$pg_port; start it or set TEST_DATABASE_URL." >&2
     exit 1
   fi
 

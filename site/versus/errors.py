@@ -84,7 +84,7 @@ def init_app(app: Flask) -> None:
         body, status = error_response(
             status, error.description or TITLES.get(status, "Error")
         )
-        # A 405 must say which methods the URL takes.
+        # A 405 response must list the methods the URL accepts.
         allowed = getattr(error, "valid_methods", None)
         headers = {"Allow": ", ".join(allowed)} if status == 405 and allowed else {}
         return body, status, headers

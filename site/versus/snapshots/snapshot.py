@@ -163,7 +163,7 @@ def build_tally(content: Content, state: TallyState, min_votes: int) -> TallyVie
 
 
 def api_document(content: Content, tally: TallyView) -> dict:
-    """The JSON API's document for this snapshot."""
+    """Return the JSON API's document for this snapshot."""
     comparison = content.comparison
     document = {
         "slug": comparison.slug,

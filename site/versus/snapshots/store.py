@@ -23,7 +23,7 @@ MAX_AGE_SECONDS = 60.0
 
 
 class SnapshotUnavailable(Exception):
-    """Redis did not answer, so no cached entry can be trusted for this request."""
+    """Redis did not respond, so no cached entry can be trusted for this request."""
 
 
 class SnapshotStore:

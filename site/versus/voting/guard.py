@@ -44,7 +44,7 @@ class ClaimRequest:
 
 @dataclass(frozen=True)
 class Claim:
-    """What the guard decided; ``token`` identifies a claim this request holds."""
+    """The guard's decision. ``token`` identifies a claim this request owns."""
 
     status: str
     request: ClaimRequest

@@ -1,4 +1,4 @@
-"""Who is voting: the visitor cookie and the hashed client address."""
+"""Voter identity: the visitor cookie and the hashed client address."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from ..voting.identity import keyed_hash, network_of
 
 COOKIE_NAME = "versus_visitor"
-COOKIE_MAX_AGE = 400 * 24 * 3600  # the longest lifetime browsers accept
+COOKIE_MAX_AGE = 400 * 24 * 3600  # the maximum cookie lifetime current browsers accept
 
 
 def _serializer() -> URLSafeSerializer:
