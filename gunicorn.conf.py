@@ -16,6 +16,11 @@ wsgi_app = os.environ.get("VERSUS_WSGI_APP", "versus:create_app()")
 workers = int(os.environ.get("VERSUS_WORKERS", "2"))
 worker_class = os.environ.get("VERSUS_WORKER_CLASS", "gthread")
 threads = int(os.environ.get("VERSUS_THREADS", "4"))
+# At most this many open connections per worker (gthread). Without a cap, one
+# worker can accept every keep-alive connection of a burst while the other idles;
+# measured in docs/benchmarks.md. Keep it at or above the reverse proxy's
+# upstream keep-alive pool divided by the number of workers (docs/deploy.md).
+worker_connections = int(os.environ.get("VERSUS_WORKER_CONNECTIONS", "16"))
 backlog = 2048
 keepalive = int(os.environ.get("VERSUS_KEEPALIVE", "5"))
 
