@@ -34,8 +34,11 @@ HEADERS = {
 
 
 def _add_headers(response: Response) -> Response:
+    # One pass over the reply's headers; setdefault would scan them once per name.
+    present = {name.lower() for name in response.headers.keys()}
     for name, value in HEADERS.items():
-        response.headers.setdefault(name, value)
+        if name.lower() not in present:
+            response.headers.add(name, value)
 
     # Browsers ignore HSTS over plain HTTP, and sending it on a local run would
     # pin localhost to HTTPS, so it goes out only on secure requests.
