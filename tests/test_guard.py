@@ -12,6 +12,7 @@ from versus.voting.guard import (
     DUPLICATE,
     IP_LIMITED,
     NETWORK_LIMITED,
+    STALE,
     ClaimRequest,
     Limits,
     MemoryGuard,
@@ -150,3 +151,19 @@ def test_redis_confirm_publishes_a_new_version_even_for_a_lost_claim(redis_serve
     assert int(client.get(version_key)) == started + 1
     assert client.get(guard.keys.visitor(7, "v1")) == b"sam-3"
     assert client.get(guard.keys.visitor(7, "v2")) is None
+
+
+def test_stale_content_version_claims_nothing(redis_server):
+    client = redis_server.client()
+    client.flushall()
+    guard = RedisGuard(client, LIMITS, "guard-test")
+    content_key = guard.keys.content_version(7)
+    client.set(content_key, b"41")
+
+    stale = guard.claim(ClaimRequest(7, "v1", "ip-1", "net-1", content_version=b"40"))
+    current = guard.claim(ClaimRequest(7, "v1", "ip-1", "net-1", content_version=b"41"))
+
+    assert stale.status == STALE
+    assert current.status == CLAIMED
+    # The stale attempt took no share of the per-address limit.
+    assert client.get(guard.keys.ip(7, "ip-1")) == b"1"

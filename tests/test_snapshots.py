@@ -13,9 +13,12 @@ from versus import create_app
 from versus.content.importer import import_specs
 from versus.content.schema import parse_file
 from versus.extensions import db
+from versus.guard_setup import current_guard
 from versus.listing import today
 from versus.models import Comparison, Tool
 from versus.snapshots import current_store
+from versus.voting.moderation import actions
+from versus.voting.moderation.inputs import Reasons, VoteFilter
 
 from .conftest import SAMPLE, SLUG, Reader, base_config
 
@@ -281,3 +284,112 @@ def test_shared_page_takes_canonical_url_from_each_request(app, sample):
     assert "forged.example" not in honest
     assert f'<link rel="canonical" href="http://localhost/compare/{SLUG}">' in honest
     assert "canonical-url-placeholder" not in honest
+
+
+def statements_during(app, action) -> list[str]:
+    with app.app_context():
+        engine = db.engine
+    seen: list[str] = []
+
+    def record(*args) -> None:
+        seen.append(" ".join(args[2].split()).upper())
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        action()
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    return seen
+
+
+def test_vote_with_a_warm_cache_runs_only_its_writes(app, sample):
+    reader = Reader(app, "10.9.0.3")
+    reader.open()
+
+    replies = []
+    seen = statements_during(app, lambda: replies.append(reader.vote("sam-3")))
+
+    assert replies[0].status_code == 200
+    assert [statement.split()[0] for statement in seen] == [
+        "UPDATE",
+        "INSERT",
+        "UPDATE",
+    ]
+    assert "1 of 1 vote" in replies[0].get_data(as_text=True)
+
+
+def test_vote_does_not_change_the_content_version(app, sample, redis_server):
+    client = redis_server.client()
+    reader = Reader(app, "10.9.0.4")
+    reader.open()
+    content_keys = [
+        key for key in client.keys("versus-test:*") if key.endswith(b":content")
+    ]
+    assert len(content_keys) == 1
+    before = client.get(content_keys[0])
+
+    assert reader.vote("smolvlm2").status_code == 200
+
+    assert client.get(content_keys[0]) == before
+
+
+def test_vote_on_stale_cached_content_is_checked_again(app, other_app, sample):
+    # The voter's process has cached the comparison; another process renames a
+    # tool. The vote must count, and its reply must show the new name.
+    voter = Reader(other_app, "10.9.0.5")
+    voter.open()
+
+    with app.app_context():
+        tool = db.session.scalars(select(Tool).where(Tool.slug == "sam-3")).one()
+        tool.name = "SAM Three"
+        db.session.commit()
+
+    response = voter.vote("sam-3")
+    html = response.get_data(as_text=True)
+
+    assert response.status_code == 200
+    assert "You voted for <strong>SAM Three</strong>" in html
+    assert etag_and_total(app.test_client())[1] == 1
+
+
+def test_vote_for_a_tool_removed_meanwhile_counts_nothing(app, other_app, sample):
+    voter = Reader(other_app, "10.9.0.6")
+    voter.open()
+
+    with app.app_context():
+        tool = db.session.scalars(select(Tool).where(Tool.slug == "sam-3")).one()
+        tool.slug = "sam-three"
+        db.session.commit()
+
+    response = voter.vote("sam-3")
+
+    assert response.status_code == 400
+    assert "not a valid choice" in response.get_data(as_text=True)
+    assert etag_and_total(app.test_client())[1] == 0
+
+
+def test_void_shows_its_note_in_the_other_process(app, other_app, sample):
+    watcher = other_app.test_client()
+    voter = Reader(app, "10.9.0.7")
+    voter.open()
+    assert voter.vote("sam-3").status_code == 200
+    assert "1 of 1 vote" in watcher.get(TALLY).get_data(as_text=True)
+    assert "moderators removed" not in watcher.get(f"/compare/{SLUG}").get_data(
+        as_text=True
+    )
+
+    with app.app_context():
+        comparison_id = db.session.scalar(select(Comparison.id))
+        actions.void_votes(
+            db.session,
+            current_guard(),
+            comparison_id,
+            VoteFilter(tool_slug="sam-3"),
+            Reasons("Votes from one script"),
+            "alice",
+        )
+
+    page = watcher.get(f"/compare/{SLUG}").get_data(as_text=True)
+    assert etag_and_total(watcher)[1] == 0
+    assert "moderators removed" in " ".join(page.split())
+    assert "Votes from one script" in page

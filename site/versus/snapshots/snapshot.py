@@ -1,8 +1,9 @@
 """What a process keeps per comparison: its content, detached, and its tally.
 
-Content (texts, tools, the panel) changes only on import or moderation; the tally
-changes on every vote. A snapshot is rebuilt from one small query when only the
-tally moved, and from the full load when the content did.
+Content (texts, tools, the panel) changes only on import, moderation or another
+write to the comparison; the tally changes on every vote. Each has its own version
+token (versions.py). A snapshot is rebuilt from one small query when only the
+tally token moved, and from the full load when the content token did.
 """
 
 from __future__ import annotations
@@ -57,6 +58,18 @@ class Content:
     key: ContentKey
     comparison: Comparison  # detached, with tools, reviewers and verdicts loaded
     panel: PanelView
+    # HTML that depends on the content alone, kept as long as the content is.
+    prepared: dict[object, str] = field(default_factory=dict, compare=False)
+
+    def prepare(self, name: object, build) -> str:
+        """Return the prepared HTML called ``name``, building it on first use.
+
+        Two threads may both build it; they build the same text.
+        """
+        found = self.prepared.get(name)
+        if found is None:
+            found = self.prepared.setdefault(name, build())
+        return found
 
 
 @dataclass(frozen=True)
@@ -75,13 +88,15 @@ class ToolCount:
 
 @dataclass
 class Snapshot:
-    """One comparison at one version token, with the HTML prepared from it."""
+    """One comparison at one pair of version tokens, with the HTML prepared from it."""
 
-    token: bytes
+    token: bytes  # the tally token
+    content_token: bytes
     content: Content
     tally: TallyView
+    # When the content was read; a tally read alone keeps it.
     built_at: float
-    # Read with the tally: every moderation action bumps the tally version.
+    # Read with the content: every moderation action bumps the content token.
     moderation_notes: list[PublicNote] = field(default_factory=list)
     prepared: dict[object, object] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 import time
@@ -13,7 +14,7 @@ from sqlalchemy.orm import Session
 from ..models import Comparison
 from ..voting.moderation.transparency import public_notes
 from .snapshot import Snapshot, build_tally, load_content, read_state
-from .versions import VersionStore
+from .versions import Tokens, VersionStore
 
 logger = logging.getLogger(__name__)
 
@@ -37,9 +38,13 @@ class SnapshotStore:
         self._lock = threading.Lock()
 
     def get(
-        self, slug: str, visitor_hash: str | None = None
+        self, slug: str, visitor_hash: str | None = None, *, tally: bool = True
     ) -> tuple[Snapshot | None, str | None]:
         """Return the visible comparison's snapshot and the visitor's claim.
+
+        With ``tally=False`` only the content must be current: a vote counts
+        against the tools it reads here, and the tally moves with every vote, so
+        checking it too would mean a read of the counters per vote.
 
         Returns ``(None, None)`` for a slug with no comparison readers may see. Raises
         ``SnapshotUnavailable`` when Redis cannot be read.
@@ -53,54 +58,93 @@ class SnapshotStore:
             comparison_id = state.key.comparison_id
 
         try:
-            token, claim = self.versions.read(comparison_id, visitor_hash)
+            tokens, claim = self.versions.read(comparison_id, visitor_hash)
         except redis.RedisError as error:
             raise SnapshotUnavailable(str(error)) from error
 
         cached = self._by_slug.get(slug)
         if (
-            cached is not None
-            and cached.token == token
-            and time.monotonic() - cached.built_at < MAX_AGE_SECONDS
+            cached is None
+            or cached.content_token != tokens.content
+            or time.monotonic() - cached.built_at >= MAX_AGE_SECONDS
         ):
+            return self._build(slug, tokens), claim
+
+        if not tally or cached.token == tokens.tally:
             return cached, claim
 
-        snapshot = self._build(slug, token, cached)
-        return snapshot, claim
+        return self._refresh_tally(slug, tokens, cached), claim
+
+    def peek(self, slug: str) -> Snapshot | None:
+        """Return this process's entry for the slug without asking Redis.
+
+        Its content may be out of date: a caller acts on it only through a check
+        that compares ``content_token`` with Redis, such as the vote guard's claim.
+        """
+        cached = self._by_slug.get(slug)
+        if cached is None or time.monotonic() - cached.built_at >= MAX_AGE_SECONDS:
+            return None
+        return cached
 
     def _session(self) -> Session:
-        # A fresh session, so its first read starts after the token was read.
+        # A fresh session, so its first read starts after the tokens were read.
         return Session(self._engine(), expire_on_commit=False)
 
-    def _build(self, slug: str, token: bytes, previous: Snapshot | None):
+    def _refresh_tally(self, slug: str, tokens: Tokens, cached: Snapshot):
+        """Keep the cached content and notes; read only the counters again."""
+        with self._session() as session:
+            state = read_state(session, slug)
+
+        if state is None or state.key != cached.content.key:
+            # The content changed too and its token is not bumped yet.
+            return self._build(slug, tokens)
+
+        snapshot = dataclasses.replace(
+            cached,
+            token=tokens.tally,
+            tally=build_tally(cached.content, state, self._min_votes()),
+            prepared={},
+            lock=threading.Lock(),
+        )
+        self._keep(slug, snapshot)
+        return snapshot
+
+    def _build(self, slug: str, tokens: Tokens):
+        """Load the content and the tally: the content token moved, or none is kept.
+
+        Votes leave the content token alone, so this runs after an import, a
+        moderation action or another write to the comparison, never per vote.
+        """
         with self._session() as session:
             state = read_state(session, slug)
             if state is None or not state.key.visible:
                 self._forget(slug)
                 return None
 
-            content = previous.content if previous is not None else None
+            content = load_content(session, slug)
             if content is None or content.key != state.key:
-                content = load_content(session, slug)
-                if content is None or content.key != state.key:
-                    # Changed between the two reads: serve it uncached this time.
-                    return self._build_unshared(slug, token, session)
+                # Changed between the two reads: serve it uncached this time.
+                return self._build_unshared(slug, session)
 
             notes = public_notes(session, state.key.comparison_id)
 
         snapshot = Snapshot(
-            token=token,
+            token=tokens.tally,
+            content_token=tokens.content,
             content=content,
             tally=build_tally(content, state, self._min_votes()),
             built_at=time.monotonic(),
             moderation_notes=notes,
         )
-        with self._lock:
-            self._by_slug[slug] = snapshot
-            self._ids[slug] = state.key.comparison_id
+        self._keep(slug, snapshot)
         return snapshot
 
-    def _build_unshared(self, slug: str, token: bytes, session: Session):
+    def _keep(self, slug: str, snapshot: Snapshot) -> None:
+        with self._lock:
+            self._by_slug[slug] = snapshot
+            self._ids[slug] = snapshot.content.key.comparison_id
+
+    def _build_unshared(self, slug: str, session: Session):
         state = read_state(session, slug)
         content = load_content(session, slug)
         if state is None or content is None or not state.key.visible:
@@ -108,6 +152,7 @@ class SnapshotStore:
 
         return Snapshot(
             token=b"",
+            content_token=b"",
             content=content,
             tally=build_tally(content, state, self._min_votes()),
             built_at=time.monotonic(),
@@ -125,7 +170,7 @@ class SnapshotStore:
             self._ids.clear()
 
     def publish(self, comparison_ids: set[int]) -> None:
-        """Bump the tokens of comparisons a commit changed, in one round trip.
+        """Bump both tokens of each comparison a commit changed, in one round trip.
 
         Called after the commit, so it must not raise: when Redis fails, this
         process drops its own entries and the others rebuild within MAX_AGE_SECONDS.

@@ -20,6 +20,7 @@ CLAIMED = "claimed"
 DUPLICATE = "duplicate"
 IP_LIMITED = "ip_limited"
 NETWORK_LIMITED = "network_limited"
+STALE = "stale"
 
 
 class GuardUnavailable(Exception):
@@ -40,6 +41,10 @@ class ClaimRequest:
     visitor_hash: str
     ip_hash: str
     network_hash: str
+    # The comparison's content version the ballot was checked against. When
+    # given, the Redis guard claims only while it is still current, and answers
+    # STALE otherwise (snapshots/versions.py keeps the version).
+    content_version: bytes | None = None
 
 
 @dataclass(frozen=True)
@@ -94,10 +99,17 @@ class KeyScheme:
     def tally_version(self, comparison_id: int) -> str:
         return f"{self.prefix}:{{c:{comparison_id}}}:version"
 
+    def content_version(self, comparison_id: int) -> str:
+        return f"{self.prefix}:{{c:{comparison_id}}}:content"
 
-# KEYS: visitor claim, IP counter, network counter.
-# ARGV: token, claim expiry in ms, IP limit, network limit, limit window in seconds.
+
+# KEYS: visitor claim, IP counter, network counter, content version.
+# ARGV: token, claim expiry in ms, IP limit, network limit, limit window in seconds,
+# the content version the ballot was checked against ('' to skip that check).
 CLAIM_SCRIPT = """
+if ARGV[6] ~= '' and redis.call('GET', KEYS[4]) ~= ARGV[6] then
+  return {'stale', '', 0}
+end
 local existing = redis.call('GET', KEYS[1])
 if existing then
   return {'duplicate', existing, 0}
@@ -135,26 +147,23 @@ end
 return 1
 """
 
-# Gives a comparison's version key (KEYS[2] in CONFIRM_SCRIPT, KEYS[1] in
-# snapshots/versions.py) a new value: a missing key starts at the random ARGV[3],
-# never at a small number a process may already hold from before.
-BUMP_VERSION_LUA = """
-if redis.call('EXISTS', KEYS[{key}]) == 1 then
-  return redis.call('INCR', KEYS[{key}])
-end
-redis.call('SET', KEYS[{key}], ARGV[{start}])
-return tonumber(ARGV[{start}])
-"""
-
-# KEYS: visitor claim, the comparison's version key.
+# KEYS: visitor claim, the comparison's tally version key.
 # ARGV: token, tool slug, random start for a missing version key.
 # Runs after the vote's commit, so it publishes the new tally in the same round
-# trip, even when the claim is no longer this request's (the vote is stored).
+# trip, even when the claim is no longer this request's (the vote is stored). A
+# vote changes only the tally, so the content version (snapshots/versions.py)
+# stays as it is. A missing version key starts at the random ARGV[3], never at a
+# small number a process may already hold from before.
 CONFIRM_SCRIPT = """
 if redis.call('GET', KEYS[1]) == 'pending:' .. ARGV[1] then
   redis.call('SET', KEYS[1], ARGV[2])
 end
-""" + BUMP_VERSION_LUA.format(key=2, start=3)
+if redis.call('EXISTS', KEYS[2]) == 1 then
+  return redis.call('INCR', KEYS[2])
+end
+redis.call('SET', KEYS[2], ARGV[3])
+return tonumber(ARGV[3])
+"""
 
 
 def random_version_start() -> int:
@@ -193,12 +202,15 @@ class RedisGuard:
             limits.votes_per_ip,
             limits.votes_per_network,
             limits.window_seconds,
+            request.content_version or b"",
+        ]
+        keys = [
+            *self._counter_keys(request),
+            self.keys.content_version(request.comparison_id),
         ]
 
         try:
-            status, existing, ttl = self._claim(
-                keys=self._counter_keys(request), args=args
-            )
+            status, existing, ttl = self._claim(keys=keys, args=args)
         except redis.RedisError as error:
             raise GuardUnavailable(str(error)) from error
 
@@ -210,6 +222,9 @@ class RedisGuard:
 
         if status == DUPLICATE:
             return Claim(DUPLICATE, request, existing=existing)
+
+        if status == STALE:
+            return Claim(STALE, request)
 
         return Claim(
             status, request, retry_after=_retry_after(int(ttl), limits.window_seconds)

@@ -13,7 +13,7 @@ from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sqlalchemy import case, insert, select, update
+from sqlalchemy import bindparam, case, insert, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -29,6 +29,9 @@ class Outcome(StrEnum):
     IP_LIMITED = "ip-limited"
     NETWORK_LIMITED = "network-limited"
     CLOSED = "closed"
+    # The ballot was checked against content that has changed since: check it
+    # again and cast it anew. Nothing was claimed or written.
+    STALE = "stale"
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,8 @@ class Ballot:
     visitor_hash: str
     ip_hash: str
     network_hash: str
+    # The content version the ballot was checked against, if the caller has one.
+    content_version: bytes | None = None
     # Only for log lines, so they can be matched to the request that cast the vote.
     request_id: str = "-"
 
@@ -59,6 +64,10 @@ class VoteResult:
 
 class VoteStorageError(Exception):
     """The database failed while recording a vote; nothing was counted."""
+
+
+class StaleBallot(VoteStorageError):
+    """The ballot names a tool the comparison no longer has; nothing was counted."""
 
 
 def counted_choice(
@@ -83,6 +92,30 @@ class Recorded:
     counts: dict[str, int]
 
 
+_comparisons, _tools = Comparison.__table__, Tool.__table__
+
+# Built once: a statement built per call costs more than running it on SQLite.
+BUMP_TALLY_VERSION = (
+    update(_comparisons)
+    .where(_comparisons.c.id == bindparam("comparison"), _comparisons.c.voting_open)
+    .values(tally_version=_comparisons.c.tally_version + 1)
+    .returning(_comparisons.c.tally_version)
+)
+INSERT_VOTE = insert(Vote.__table__)
+# Every tool of the comparison, so one statement returns the whole tally.
+COUNT_VOTE = (
+    update(_tools)
+    .where(_tools.c.comparison_id == bindparam("comparison"))
+    .values(
+        votes=case(
+            (_tools.c.id == bindparam("tool"), _tools.c.votes + 1),
+            else_=_tools.c.votes,
+        )
+    )
+    .returning(_tools.c.id, _tools.c.slug, _tools.c.votes)
+)
+
+
 def _record(session: Session, ballot: Ballot, now: dt.datetime) -> Recorded | None:
     """Write the vote and bump the counters; return None if voting is closed.
 
@@ -92,39 +125,29 @@ def _record(session: Session, ballot: Ballot, now: dt.datetime) -> Recorded | No
     the guard's confirmation publishes the new version after the commit.
     """
     connection = session.connection()
-    comparisons, tools = Comparison.__table__, Tool.__table__
+    ids = {"comparison": ballot.comparison_id, "tool": ballot.tool_id}
 
-    version = connection.execute(
-        update(comparisons)
-        .where(comparisons.c.id == ballot.comparison_id, comparisons.c.voting_open)
-        .values(tally_version=comparisons.c.tally_version + 1)
-        .returning(comparisons.c.tally_version)
-    ).scalar()
+    version = connection.execute(BUMP_TALLY_VERSION, ids).scalar()
     if version is None:
         return None
 
     connection.execute(
-        insert(Vote.__table__).values(
-            comparison_id=ballot.comparison_id,
-            tool_id=ballot.tool_id,
-            visitor_hash=ballot.visitor_hash,
-            ip_hash=ballot.ip_hash,
-            network_hash=ballot.network_hash,
-            created_at=now,
-        )
+        INSERT_VOTE,
+        {
+            "comparison_id": ballot.comparison_id,
+            "tool_id": ballot.tool_id,
+            "visitor_hash": ballot.visitor_hash,
+            "ip_hash": ballot.ip_hash,
+            "network_hash": ballot.network_hash,
+            "created_at": now,
+        },
     )
-    # Every tool of the comparison, so one statement returns the whole tally.
-    rows = connection.execute(
-        update(tools)
-        .where(tools.c.comparison_id == ballot.comparison_id)
-        .values(
-            votes=case(
-                (tools.c.id == ballot.tool_id, tools.c.votes + 1), else_=tools.c.votes
-            )
-        )
-        .returning(tools.c.slug, tools.c.votes)
-    ).all()
-    return Recorded(version, {slug: votes for slug, votes in rows})
+    rows = connection.execute(COUNT_VOTE, ids).all()
+    if all(tool_id != ballot.tool_id for tool_id, _, _ in rows):
+        # The caller's copy of the tools is older than the database's.
+        raise StaleBallot(f"tool {ballot.tool_id} is not in this comparison")
+
+    return Recorded(version, {slug: votes for _, slug, votes in rows})
 
 
 def _claim_outlived_vote(session: Session, claim: Claim) -> bool:
@@ -171,7 +194,11 @@ def cast_vote(
     """
     now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
     request = ClaimRequest(
-        ballot.comparison_id, ballot.visitor_hash, ballot.ip_hash, ballot.network_hash
+        ballot.comparison_id,
+        ballot.visitor_hash,
+        ballot.ip_hash,
+        ballot.network_hash,
+        ballot.content_version,
     )
 
     claim = guard.claim(request)
@@ -218,6 +245,10 @@ def cast_vote(
                 error,
             )
         return VoteResult(Outcome.ALREADY_VOTED, tool_slug=existing)
+    except StaleBallot:
+        session.rollback()
+        _release_quietly(guard, claim, ballot)
+        raise
     except SQLAlchemyError as error:
         session.rollback()
         _release_quietly(guard, claim, ballot)

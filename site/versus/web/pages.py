@@ -22,7 +22,7 @@ from ..errors import error_response
 from ..extensions import db
 from ..guard_setup import current_guard
 from ..listing import Category, categories, listing_statement
-from ..models import Comparison
+from ..models import Comparison, Tool
 from ..numbers import is_ascii_digits
 from ..presenters import TallyView, load_comparison, panel_view, tally_view
 from ..voting.guard import DatabaseOnlyGuard, GuardUnavailable
@@ -54,13 +54,17 @@ NOT_SAVED_MESSAGE = (
 )
 
 
-def _published_or_404(slug: str) -> Comparison:
+def _published_or_404(slug: str, *, tally: bool = True) -> Comparison:
     # Served from the snapshot cache when it has the entry: a detached, loaded copy.
-    snapshot = prepared.published(slug)
+    # With tally=False its tally may lag; _tally() reads it again before showing it.
+    snapshot = prepared.published(slug, tally=tally)
+    g.pop("content_unchecked", None)
     if snapshot is not None:
         g.snapshot = snapshot
+        g.snapshot_tally_current = tally
         return snapshot.comparison
 
+    g.pop("snapshot", None)
     comparison = load_comparison(slug)
     if comparison is None:
         abort(404, description=f"There is no published comparison called {slug!r}.")
@@ -71,7 +75,17 @@ def _published_or_404(slug: str) -> Comparison:
 def _tally(comparison: Comparison):
     snapshot = g.get("snapshot")
     if snapshot is not None and snapshot.comparison is comparison:
-        return snapshot.tally
+        if g.get("snapshot_tally_current", True):
+            return snapshot.tally
+
+        current = prepared.published(comparison.slug)
+        if current is not None:
+            return current.tally
+
+        # Redis stopped answering mid-request: read the tally from the database.
+        comparison = load_comparison(comparison.slug)
+        if comparison is None:
+            abort(404, description="This comparison is no longer published.")
 
     return tally_view(comparison, min_votes=current_app.config["MIN_VOTES_TO_CALL"])
 
@@ -237,10 +251,52 @@ def _storage_failed(
     return _vote_reply(comparison, 503, message=NOT_SAVED_MESSAGE, retry_after=5)
 
 
+def _cached_for_vote(slug: str) -> Comparison | None:
+    """This process's copy of an open comparison, not yet checked against Redis.
+
+    The vote's claim checks it: the ballot carries the copy's content token and the
+    guard answers STALE if the token has moved. A rejection that depends on the
+    content is made only after ``_published_or_404`` has checked it.
+    """
+    snapshot = prepared.cached(slug)
+    if snapshot is None or not snapshot.comparison.voting_open:
+        return None
+
+    g.snapshot = snapshot
+    g.snapshot_tally_current = False
+    g.content_unchecked = True
+    return snapshot.comparison
+
+
+def _chosen_tool(slug: str, comparison: Comparison) -> tuple[Comparison, Tool | None]:
+    choices = request.form.getlist("choice")
+    tool = next((t for t in comparison.tools if choices == [t.slug]), None)
+    if tool is None and g.pop("content_unchecked", False):
+        comparison = _published_or_404(slug, tally=False)
+        tool = next((t for t in comparison.tools if choices == [t.slug]), None)
+
+    return comparison, tool
+
+
+def _ballot(comparison: Comparison, tool: Tool, visitor: str) -> Ballot:
+    address = visitors.client_ip()
+    snapshot = g.get("snapshot")
+    return Ballot(
+        comparison_id=comparison.id,
+        tool_id=tool.id,
+        tool_slug=tool.slug,
+        visitor_hash=visitors.visitor_hash(visitor),
+        ip_hash=visitors.ip_hash(address),
+        network_hash=visitors.network_hash(address),
+        content_version=None if snapshot is None else snapshot.content_token,
+        request_id=request_id(),
+    )
+
+
 @bp.post("/compare/<slug>/vote")
 def vote(slug: str) -> Response:
     """Record the reader's pick, once per visitor."""
-    comparison = _published_or_404(slug)
+    comparison = _cached_for_vote(slug) or _published_or_404(slug, tally=False)
 
     if not comparison.voting_open:
         return _vote_reply(
@@ -260,28 +316,27 @@ def vote(slug: str) -> Response:
     if rejection is not None:
         return _reject_vote_form(comparison, rejection)
 
-    choices = request.form.getlist("choice")
-    tool = next((t for t in comparison.tools if choices == [t.slug]), None)
-    if tool is None:
-        names = " or ".join(t.name for t in comparison.tools)
-        return _vote_reply(
-            comparison, 400, message=f"That is not a valid choice. Pick {names}."
-        )
+    # Twice at most: a STALE answer means the content changed after this process
+    # cached it, so the choice is checked again against the current content.
+    for _ in range(2):
+        comparison, tool = _chosen_tool(slug, comparison)
+        if tool is None:
+            names = " or ".join(t.name for t in comparison.tools)
+            return _vote_reply(
+                comparison, 400, message=f"That is not a valid choice. Pick {names}."
+            )
 
-    address = visitors.client_ip()
-    ballot = Ballot(
-        comparison_id=comparison.id,
-        tool_id=tool.id,
-        tool_slug=tool.slug,
-        visitor_hash=visitors.visitor_hash(visitor),
-        ip_hash=visitors.ip_hash(address),
-        network_hash=visitors.network_hash(address),
-        request_id=request_id(),
-    )
+        ballot = _ballot(comparison, tool, visitor)
+        result = _count_vote(comparison, ballot)
+        if isinstance(result, Response):
+            return result
+        if result.outcome is not Outcome.STALE:
+            break
 
-    result = _count_vote(comparison, ballot)
-    if isinstance(result, Response):
-        return result
+        logger.info("Vote on %s checked again: content changed", comparison.slug)
+        comparison = _published_or_404(slug, tally=False)
+    else:
+        return _vote_reply(comparison, 503, message=NOT_SAVED_MESSAGE, retry_after=1)
 
     if result.outcome is Outcome.ACCEPTED:
         return _accepted(comparison, tool.slug, ballot, result)
@@ -330,7 +385,13 @@ def _accepted(
     snapshot = g.get("snapshot")
     if snapshot is not None and result.counts is not None:
         view = prepared.tally_after_vote(snapshot, result.tally_version, result.counts)
-        return _vote_reply(comparison, 200, choice=tool_slug, tally=view)
+        if not is_htmx():
+            return _vote_reply(comparison, 200, choice=tool_slug, tally=view)
+
+        html = prepared.accepted_vote_reply(snapshot, tool_slug, view)
+        response = make_response(html, 200)
+        response.vary.add("HX-Request")
+        return response
 
     db.session.expire_all()
     comparison = _published_or_404(comparison.slug)

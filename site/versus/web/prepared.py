@@ -27,6 +27,7 @@ logger = logging.getLogger(__name__)
 # autoescaping leaves them as they are.
 CSRF_MARKER = "versus-csrf-token-placeholder-7c1f3a"
 URL_MARKER = "versus-canonical-url-placeholder-7c1f3a"
+MARKERS = (CSRF_MARKER, URL_MARKER, page_tokens.MARKER)
 
 
 def _render_shared(template: str, **context) -> str:
@@ -52,13 +53,13 @@ def _render_shared(template: str, **context) -> str:
             setattr(g, field, saved)
 
 
-def _snapshot(slug: str, visitor_hash: str | None = None):
+def _snapshot(slug: str, visitor_hash: str | None = None, *, tally: bool = True):
     store = current_store()
     if store is None:
         return None, None
 
     try:
-        snapshot, claim = store.get(slug, visitor_hash)
+        snapshot, claim = store.get(slug, visitor_hash, tally=tally)
     except SnapshotUnavailable:
         logger.exception(
             "Snapshot cache unavailable for %s; reading the database", slug
@@ -76,10 +77,24 @@ def _choice(snapshot: Snapshot, claim: str | None) -> str | None:
     return claim if claim in tools else None
 
 
-def published(slug: str) -> Snapshot | None:
-    """Return the comparison's current snapshot, or ``None`` to read the database."""
-    snapshot, _ = _snapshot(slug)
+def published(slug: str, *, tally: bool = True) -> Snapshot | None:
+    """Return the comparison's current snapshot, or ``None`` to read the database.
+
+    With ``tally=False`` the snapshot's content is current but its tally may be
+    some votes behind.
+    """
+    snapshot, _ = _snapshot(slug, tally=tally)
     return snapshot
+
+
+def cached(slug: str) -> Snapshot | None:
+    """Return this process's snapshot without asking Redis, or ``None``.
+
+    For the vote: its ballot carries the snapshot's content token, and the guard
+    claims only while that token is current.
+    """
+    store = current_store()
+    return None if store is None else store.peek(slug)
 
 
 def page(slug: str) -> Response | None:
@@ -157,6 +172,32 @@ def api(slug: str) -> Response | None:
 def _json(document: dict) -> tuple[bytes, str]:
     built = current_app.json.response(document)
     return built.get_data(), built.mimetype
+
+
+def accepted_vote_reply(snapshot: Snapshot, choice: str, tally: TallyView) -> str:
+    """The htmx reply to an accepted vote: the widget, then the new tally.
+
+    The widget for a reader who has voted depends only on the content and the
+    choice, so it is rendered once per content version; the tally, new with
+    every vote, is rendered each time.
+    """
+    widget = snapshot.content.prepare(
+        ("voted", choice),
+        lambda: _render_shared(
+            "compare/_vote_widget.html",
+            comparison=snapshot.comparison,
+            choice=choice,
+            message=None,
+            status=200,
+        ),
+    )
+    if any(marker in widget for marker in MARKERS):
+        widget = _fill(widget, snapshot.comparison.id)
+
+    fragment = render_template(
+        "compare/_tally.html", tally=tally, fragment=True, oob_tally=True
+    )
+    return widget + "\n" + fragment
 
 
 def tally_after_vote(
