@@ -333,17 +333,22 @@ def test_vote_does_not_change_the_content_version(app, sample, redis_server):
     assert client.get(content_keys[0]) == before
 
 
+def edit_tool(app, slug: str, **values) -> None:
+    """Change a tool through the site's session, as a process other than the voter's."""
+    with app.app_context():
+        tool = db.session.scalars(select(Tool).where(Tool.slug == slug)).one()
+        for name, value in values.items():
+            setattr(tool, name, value)
+        db.session.commit()
+
+
 def test_vote_on_stale_cached_content_is_checked_again(app, other_app, sample):
     # The voter's process has cached the comparison; another process renames a
     # tool. The vote must count, and its reply must show the new name.
     voter = Reader(other_app, "10.9.0.5")
     voter.open()
 
-    with app.app_context():
-        tool = db.session.scalars(select(Tool).where(Tool.slug == "sam-3")).one()
-        tool.name = "SAM Three"
-        db.session.commit()
-
+    edit_tool(app, "sam-3", name="SAM Three")
     response = voter.vote("sam-3")
     html = response.get_data(as_text=True)
 
@@ -356,11 +361,7 @@ def test_vote_for_a_tool_removed_meanwhile_counts_nothing(app, other_app, sample
     voter = Reader(other_app, "10.9.0.6")
     voter.open()
 
-    with app.app_context():
-        tool = db.session.scalars(select(Tool).where(Tool.slug == "sam-3")).one()
-        tool.slug = "sam-three"
-        db.session.commit()
-
+    edit_tool(app, "sam-3", slug="sam-three")
     response = voter.vote("sam-3")
 
     assert response.status_code == 400
