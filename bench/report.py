@@ -26,6 +26,9 @@ class Row:
     errors: int
     requests: int
     ratio_to_baseline: float | None
+    # CPU seconds per gunicorn worker during the row: an even split means the
+    # connections were shared out evenly.
+    worker_cpu_seconds: tuple[float, ...] = ()
 
     @classmethod
     def from_measurement(
@@ -49,6 +52,7 @@ class Row:
             errors=result.errors,
             requests=result.requests,
             ratio_to_baseline=None if ratio is None else round(ratio, 3),
+            worker_cpu_seconds=result.worker_cpu,
         )
 
     @property
@@ -63,15 +67,17 @@ class Row:
         ratio = (
             "" if self.ratio_to_baseline is None else f"{self.ratio_to_baseline:7.0%}"
         )
+        workers = "/".join(f"{seconds:.1f}" for seconds in self.worker_cpu_seconds)
         return (
             f"{self.label:<24} {self.database:<10} {self.requests_per_second:>9.0f} "
             f"{self.p50_ms:>8.2f} {self.p99_ms:>8.2f} {self.errors:>6} {ratio:>8}"
+            f"  {workers}"
         )
 
 
 HEADER = (
     f"{'row':<24} {'database':<10} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} "
-    f"{'errors':>6} {'baseline':>8}"
+    f"{'errors':>6} {'baseline':>8}  worker CPU s"
 )
 
 

@@ -95,6 +95,24 @@ class Gunicorn:
         logger.info("Stopped gunicorn %s (pid %s)", self.app, self.process.pid)
         self.process = None
 
+    def worker_cpu_seconds(self) -> dict[int, float]:
+        """CPU seconds (user and system) of each worker process, read from /proc."""
+        if self.process is None:
+            return {}
+
+        ticks = os.sysconf("SC_CLK_TCK")
+        found: dict[int, float] = {}
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue  # the process ended while we looked
+            if int(fields[1]) == self.process.pid:
+                found[int(entry.name)] = (int(fields[11]) + int(fields[12])) / ticks
+        return found
+
     def __enter__(self) -> Gunicorn:
         self.start()
         return self

@@ -27,6 +27,8 @@ class Measurement:
     p50_ms: float
     p99_ms: float
     errors: int
+    # CPU seconds each gunicorn worker spent during the row, when measured.
+    worker_cpu: tuple[float, ...] = ()
 
     @property
     def rps(self) -> float:

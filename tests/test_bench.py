@@ -42,6 +42,8 @@ def test_quick_benchmark_writes_results(tmp_path):
             assert row["requests"] > 0, row
             assert row["errors"] == 0, row
             assert row["p99_ms"] >= row["p50_ms"] > 0, row
+            workers = results["settings"]["gunicorn"]["workers"]
+            assert len(row["worker_cpu_seconds"]) == workers, row
             if row["name"] != "baseline":
                 assert row["ratio_to_baseline"] > 0, row
         ratios = results["million_vote_ratios"][database]
