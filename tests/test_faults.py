@@ -8,7 +8,8 @@ import time
 
 import psycopg
 import pytest
-from sqlalchemy import select, text
+from psycopg import sql
+from sqlalchemy import make_url, select, text
 
 from versus import create_app
 from versus.content.importer import import_specs
@@ -208,18 +209,33 @@ def sqlite_lock(app):
     return inject, release
 
 
-def postgres_drop(database_url: str):
-    """Return an injector that kills the request's PostgreSQL connection."""
-    plain_url = database_url.replace("postgresql+psycopg://", "postgresql://")
+def postgres_down(database_url: str):
+    """Return an injector that takes the database away, and one that brings it back.
 
-    def inject() -> None:
-        pid = (
-            db.session.connection().exec_driver_sql("SELECT pg_backend_pid()").scalar()
-        )
-        with psycopg.connect(plain_url, autocommit=True) as admin:
-            admin.execute("SELECT pg_terminate_backend(%s)", [pid])
+    It ends every connection to the test database and refuses new ones, so the
+    vote fails whichever pooled or new connection it writes on.
+    """
+    url = make_url(database_url)
+    name = url.database
+    admin_url = url.set(drivername="postgresql", database="postgres").render_as_string(
+        hide_password=False
+    )
 
-    return inject, lambda: None
+    def allow(connections: bool) -> None:
+        with psycopg.connect(admin_url, autocommit=True) as admin:
+            admin.execute(
+                sql.SQL("ALTER DATABASE {} ALLOW_CONNECTIONS {}").format(
+                    sql.Identifier(name), sql.Literal(connections)
+                )
+            )
+            if not connections:
+                admin.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = %s AND pid <> pg_backend_pid()",
+                    [name],
+                )
+
+    return lambda: allow(False), lambda: allow(True)
 
 
 def test_database_failure_after_claim_releases_claim(database_url, redis_server):
@@ -230,7 +246,7 @@ def test_database_failure_after_claim_releases_claim(database_url, redis_server)
     if database_url.startswith("sqlite"):
         inject, release = sqlite_lock(application)
     else:
-        inject, release = postgres_drop(database_url)
+        inject, release = postgres_down(database_url)
     real_guard = application.extensions["versus.guard"]
     faulty = FaultAfterClaim(real_guard, inject)
     application.extensions["versus.guard"] = faulty

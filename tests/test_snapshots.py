@@ -309,12 +309,13 @@ def test_vote_with_a_warm_cache_runs_only_its_writes(app, sample):
     replies = []
     seen = statements_during(app, lambda: replies.append(reader.vote("sam-3")))
 
+    with app.app_context():
+        dialect = db.engine.dialect.name
+    # PostgreSQL runs the three writes as one statement with CTEs.
+    expected = ["WITH"] if dialect == "postgresql" else ["UPDATE", "INSERT", "UPDATE"]
+
     assert replies[0].status_code == 200
-    assert [statement.split()[0] for statement in seen] == [
-        "UPDATE",
-        "INSERT",
-        "UPDATE",
-    ]
+    assert [statement.split()[0] for statement in seen] == expected
     assert "1 of 1 vote" in replies[0].get_data(as_text=True)
 
 
@@ -333,10 +334,10 @@ def test_vote_does_not_change_the_content_version(app, sample, redis_server):
     assert client.get(content_keys[0]) == before
 
 
-def edit_tool(app, slug: str, **values) -> None:
+def edit_tool(app, current_slug: str, **values) -> None:
     """Change a tool through the site's session, as a process other than the voter's."""
     with app.app_context():
-        tool = db.session.scalars(select(Tool).where(Tool.slug == slug)).one()
+        tool = db.session.scalars(select(Tool).where(Tool.slug == current_slug)).one()
         for name, value in values.items():
             setattr(tool, name, value)
         db.session.commit()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
@@ -167,7 +168,7 @@ def test_sql_failure_releases_claim(app, reader, monkeypatch):
     def broken_record(*args, **kwargs):
         raise OperationalError("INSERT", {}, Exception("database is locked"))
 
-    monkeypatch.setattr(service, "_record", broken_record)
+    monkeypatch.setattr(service, "record_vote", broken_record)
     failed = reader.vote("smolvlm2")
     monkeypatch.undo()
 
@@ -213,3 +214,46 @@ def test_page_sets_private_visitor_cookie(client, sample):
     assert "SameSite=Lax" in cookie
     assert "Cookie" in response.headers["Vary"]
     assert "private" in response.headers["Cache-Control"]
+
+
+def test_ballot_for_foreign_tool_writes_nothing(app, sample):
+    from versus.guard_setup import current_guard
+    from versus.models import Comparison
+    from versus.voting.service import Ballot, StaleBallot, cast_vote
+
+    with app.app_context():
+        comparison = db.session.scalar(select(Comparison))
+        version = comparison.tally_version
+        ballot = Ballot(
+            comparison_id=comparison.id,
+            tool_id=max(tool.id for tool in comparison.tools) + 1000,
+            tool_slug="gone",
+            visitor_hash="v" * 64,
+            ip_hash="i" * 64,
+            network_hash="n" * 64,
+        )
+        with pytest.raises(StaleBallot):
+            cast_vote(db.session, current_guard(), ballot)
+
+        db.session.expire_all()
+        assert db.session.scalar(select(Comparison.tally_version)) == version
+
+    assert vote_rows(app) == 0
+    assert counts(app) == {"smolvlm2": 0, "sam-3": 0}
+
+
+def test_vote_on_closed_comparison_writes_nothing(app, reader):
+    from sqlalchemy import update
+
+    from versus.models import Comparison
+
+    with app.app_context():
+        db.session.execute(update(Comparison).values(voting_open=False))
+        db.session.commit()
+
+    response = reader.vote("sam-3")
+
+    assert response.status_code == 409
+    assert "closed" in response.get_data(as_text=True)
+    assert vote_rows(app) == 0
+    assert counts(app) == {"smolvlm2": 0, "sam-3": 0}

@@ -13,12 +13,13 @@ from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sqlalchemy import bindparam, case, insert, select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from ..models import Comparison, Tool, Vote
+from ..models import Tool, Vote
 from .guard import DUPLICATE, Claim, ClaimRequest, GuardUnavailable, VoteGuard
+from .recording import Recorded, ToolNotInComparison, VoteRow, record_vote
 
 logger = logging.getLogger(__name__)
 
@@ -86,70 +87,6 @@ def counted_choice(
     return session.scalar(statement)
 
 
-@dataclass(frozen=True)
-class Recorded:
-    tally_version: int
-    counts: dict[str, int]
-
-
-_comparisons, _tools = Comparison.__table__, Tool.__table__
-
-# Built once: a statement built per call costs more than running it on SQLite.
-BUMP_TALLY_VERSION = (
-    update(_comparisons)
-    .where(_comparisons.c.id == bindparam("comparison"), _comparisons.c.voting_open)
-    .values(tally_version=_comparisons.c.tally_version + 1)
-    .returning(_comparisons.c.tally_version)
-)
-INSERT_VOTE = insert(Vote.__table__)
-# Every tool of the comparison, so one statement returns the whole tally.
-COUNT_VOTE = (
-    update(_tools)
-    .where(_tools.c.comparison_id == bindparam("comparison"))
-    .values(
-        votes=case(
-            (_tools.c.id == bindparam("tool"), _tools.c.votes + 1),
-            else_=_tools.c.votes,
-        )
-    )
-    .returning(_tools.c.id, _tools.c.slug, _tools.c.votes)
-)
-
-
-def _record(session: Session, ballot: Ballot, now: dt.datetime) -> Recorded | None:
-    """Write the vote and bump the counters; return None if voting is closed.
-
-    Plain Core statements on the session's connection: no ORM unit of work, and
-    the counters come back from RETURNING, so the reply needs no further read.
-    They bypass the session's change tracking (snapshots/tracking.py) on purpose:
-    the guard's confirmation publishes the new version after the commit.
-    """
-    connection = session.connection()
-    ids = {"comparison": ballot.comparison_id, "tool": ballot.tool_id}
-
-    version = connection.execute(BUMP_TALLY_VERSION, ids).scalar()
-    if version is None:
-        return None
-
-    connection.execute(
-        INSERT_VOTE,
-        {
-            "comparison_id": ballot.comparison_id,
-            "tool_id": ballot.tool_id,
-            "visitor_hash": ballot.visitor_hash,
-            "ip_hash": ballot.ip_hash,
-            "network_hash": ballot.network_hash,
-            "created_at": now,
-        },
-    )
-    rows = connection.execute(COUNT_VOTE, ids).all()
-    if all(tool_id != ballot.tool_id for tool_id, _, _ in rows):
-        # The caller's copy of the tools is older than the database's.
-        raise StaleBallot(f"tool {ballot.tool_id} is not in this comparison")
-
-    return Recorded(version, {slug: votes for _, slug, votes in rows})
-
-
 def _claim_outlived_vote(session: Session, claim: Claim) -> bool:
     """Tell whether a confirmed claim has no counted vote behind it any more.
 
@@ -176,6 +113,30 @@ def _release_quietly(guard: VoteGuard, claim: Claim, ballot: Ballot) -> None:
             ballot.request_id,
             error,
         )
+
+
+def _store(
+    session: Session,
+    row: VoteRow,
+    write_lock: Callable[[], AbstractContextManager],
+) -> Recorded | None:
+    """Write the vote in its own transaction and commit it, unless voting is closed."""
+    engine = session.get_bind()
+    if engine.dialect.name == "postgresql":
+        # One statement in autocommit mode: PostgreSQL commits it before it
+        # replies, so the comparison's row lock, which every vote takes, is never
+        # held while this process gets round to sending COMMIT.
+        with engine.connect() as connection:
+            autocommit = connection.execution_options(isolation_level="AUTOCOMMIT")
+            return record_vote(autocommit, row)
+
+    with write_lock():
+        recorded = record_vote(session.connection(), row)
+        if recorded is not None:
+            session.commit()
+        else:
+            session.rollback()
+    return recorded
 
 
 def cast_vote(
@@ -217,13 +178,17 @@ def cast_vote(
         outcome = Outcome(claim.status.replace("_", "-"))
         return VoteResult(outcome, retry_after=claim.retry_after)
 
+    row = VoteRow(
+        comparison_id=ballot.comparison_id,
+        tool_id=ballot.tool_id,
+        visitor_hash=ballot.visitor_hash,
+        ip_hash=ballot.ip_hash,
+        network_hash=ballot.network_hash,
+        created_at=now,
+    )
+
     try:
-        with write_lock():
-            recorded = _record(session, ballot, now)
-            if recorded is not None:
-                session.commit()
-            else:
-                session.rollback()
+        recorded = _store(session, row, write_lock)
     except IntegrityError:
         # The database already holds a counted vote for this visitor (the guard's
         # store lost it, for example after a Redis restart).
@@ -245,10 +210,11 @@ def cast_vote(
                 error,
             )
         return VoteResult(Outcome.ALREADY_VOTED, tool_slug=existing)
-    except StaleBallot:
+    except ToolNotInComparison as error:
+        # The caller's copy of the tools is older than the database's.
         session.rollback()
         _release_quietly(guard, claim, ballot)
-        raise
+        raise StaleBallot(str(error)) from error
     except SQLAlchemyError as error:
         session.rollback()
         _release_quietly(guard, claim, ballot)
