@@ -1,9 +1,8 @@
 """Per-comparison version tokens in Redis, bumped after every committed change.
 
 Each comparison has two tokens. The tally token changes with every change, votes
-included; the content token changes with every change except a vote, so a vote
-can check that the tools it counts for are current without waiting for the tally
-to be read again.
+included. The content token changes with every change except a vote, so a vote
+can check that the tools it counts for are current without reading the tally.
 
 Each process caches what it built from the database next to the tokens it read
 *before* reading the database. A writer bumps the tokens *after* its commit. So a

@@ -6,7 +6,7 @@ confirmation publishes the new version after the commit. The counters come back
 through RETURNING, so the reply needs no further read.
 
 Every vote first updates its comparison's row, which takes that row's lock until
-the commit; moderation takes the same lock first (moderation/actions.py), so the
+the commit. Moderation takes the same lock first (moderation/actions.py), so the
 two never deadlock. On PostgreSQL the three writes go in one statement, so the lock
 is held for one round trip to the server instead of three.
 """
@@ -44,8 +44,8 @@ COUNT_VOTE = (
 )
 
 # The same three writes as one PostgreSQL statement. Data-modifying CTEs all run,
-# referenced or not; "bumped" is empty when voting is closed or the tool is not
-# in the comparison, and then nothing is inserted or counted.
+# referenced or not. "bumped" is empty when voting is closed or the tool is not in
+# the comparison, and then nothing is inserted or counted.
 RECORD_VOTE_POSTGRESQL = text(
     """
     WITH bumped AS (

@@ -82,7 +82,7 @@ def _tally(comparison: Comparison):
         if current is not None:
             return current.tally
 
-        # Redis stopped answering mid-request: read the tally from the database.
+        # Redis failed mid-request: read the tally from the database.
         comparison = load_comparison(comparison.slug)
         if comparison is None:
             abort(404, description="This comparison is no longer published.")
@@ -252,11 +252,11 @@ def _storage_failed(
 
 
 def _cached_for_vote(slug: str) -> Comparison | None:
-    """This process's copy of an open comparison, not yet checked against Redis.
+    """Return this process's copy of an open comparison, not yet checked in Redis.
 
-    The vote's claim checks it: the ballot carries the copy's content token and the
-    guard answers STALE if the token has moved. A rejection that depends on the
-    content is made only after ``_published_or_404`` has checked it.
+    The vote's claim checks it: the ballot carries the copy's content token, and
+    the guard returns STALE if the token has moved. A rejection that depends on
+    the content is made only after ``_published_or_404`` has checked it.
     """
     snapshot = prepared.cached(slug)
     if snapshot is None or not snapshot.comparison.voting_open:
@@ -316,8 +316,8 @@ def vote(slug: str) -> Response:
     if rejection is not None:
         return _reject_vote_form(comparison, rejection)
 
-    # Twice at most: a STALE answer means the content changed after this process
-    # cached it, so the choice is checked again against the current content.
+    # Twice at most: STALE means the content changed after this process cached
+    # it, so the choice is checked again against the current content.
     for _ in range(2):
         comparison, tool = _chosen_tool(slug, comparison)
         if tool is None:

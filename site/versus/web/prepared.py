@@ -178,8 +178,8 @@ def accepted_vote_reply(snapshot: Snapshot, choice: str, tally: TallyView) -> st
     """The htmx reply to an accepted vote: the widget, then the new tally.
 
     The widget for a reader who has voted depends only on the content and the
-    choice, so it is rendered once per content version; the tally, new with
-    every vote, is rendered each time.
+    choice, so it is rendered once per content version. The tally is new with
+    every vote and is rendered each time.
     """
     widget = snapshot.content.prepare(
         ("voted", choice),
