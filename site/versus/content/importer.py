@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from ..models import Comparison, Reviewer, Tool, Verdict, Vote, utcnow
@@ -120,6 +120,14 @@ def _update_comparison(
     session: Session, comparison: Comparison, spec: ComparisonSpec
 ) -> list[ContentError]:
     """Update in place so tool rows, and the votes that point at them, survive."""
+    # Take the comparison's row lock first, as a vote does, so that no vote can
+    # land on a tool between the count of its votes below and its removal.
+    session.execute(
+        update(Comparison)
+        .where(Comparison.id == comparison.id)
+        .values(tally_version=Comparison.tally_version + 1)
+    )
+
     wanted = {tool.slug for tool in spec.tools}
     errors = []
 
