@@ -395,3 +395,68 @@ def test_void_shows_its_note_in_the_other_process(app, other_app, sample):
     assert etag_and_total(watcher)[1] == 0
     assert "moderators removed" in " ".join(page.split())
     assert "Votes from one script" in page
+
+
+def test_rejected_vote_shows_current_voting_state(app, other_app, sample):
+    # The voter's process cached the open comparison; another process closes it.
+    voter = Reader(other_app, "10.9.0.8")
+    voter.open()
+    with app.app_context():
+        db.session.execute(update(Comparison).values(voting_open=False))
+        db.session.commit()
+
+    voter.page_token = "forged"
+    response = voter.vote("sam-3")
+    html = response.get_data(as_text=True)
+
+    assert response.status_code == 400
+    assert 'class="vote-form"' not in html
+    assert "Voting on this comparison is closed" in html
+
+
+def test_import_removing_a_tool_waits_for_its_vote(app, other_app, sample, tmp_path):
+    # A vote for sam-3 arrives between the import's check that sam-3 has no votes
+    # and its removal of sam-3. The vote must not be stored against a removed tool.
+    import threading
+    import time
+
+    from versus.models import Vote
+
+    voter = Reader(other_app, "10.9.0.9")
+    voter.open()
+    edited = tmp_path / SAMPLE.name
+    edited.write_text(
+        SAMPLE.read_text()
+        .replace('slug = "sam-3"', 'slug = "sam-3b"')
+        .replace('tool = "sam-3"', 'tool = "sam-3b"')
+    )
+    replies = []
+    voting = threading.Thread(target=lambda: replies.append(voter.vote("sam-3")))
+
+    with app.app_context():
+        session = db.session()
+        count_votes = session.scalar
+
+        def scalar_then_vote(statement, *args, **kwargs):
+            found = count_votes(statement, *args, **kwargs)
+            if "votes" in str(statement) and not voting.is_alive() and not replies:
+                voting.start()
+                time.sleep(0.5)  # let the vote reach the database
+            return found
+
+        session.scalar = scalar_then_vote
+        try:
+            report = import_specs(session, [parse_file(edited)])
+        finally:
+            del session.scalar
+    voting.join(timeout=30)
+
+    with app.app_context():
+        tools = set(db.session.scalars(select(Tool.id)))
+        stored = list(db.session.scalars(select(Vote.tool_id)))
+        counters = dict(db.session.execute(select(Tool.slug, Tool.votes)).all())
+
+    assert report.updated == [SLUG]
+    assert replies[0].status_code != 200
+    assert [tool_id for tool_id in stored if tool_id not in tools] == []
+    assert counters == {"smolvlm2": 0, "sam-3b": 0}

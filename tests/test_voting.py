@@ -257,3 +257,26 @@ def test_vote_on_closed_comparison_writes_nothing(app, reader):
     assert "closed" in response.get_data(as_text=True)
     assert vote_rows(app) == 0
     assert counts(app) == {"smolvlm2": 0, "sam-3": 0}
+
+
+def test_pending_claim_says_when_to_retry(app, reader):
+    from versus.guard_setup import current_guard
+    from versus.models import Comparison
+    from versus.voting.guard import ClaimRequest
+    from versus.web.visitors import visitor_hash
+
+    from .tokens import visitor_id_of
+
+    # A claim left behind by a request that never reached the database.
+    with app.app_context():
+        comparison_id = db.session.scalar(select(Comparison.id))
+        visitor = visitor_hash(visitor_id_of(reader.client))
+        current_guard().claim(ClaimRequest(comparison_id, visitor, "ip", "net"))
+
+    response = reader.vote("sam-3")
+    html = " ".join(response.get_data(as_text=True).split())
+
+    assert response.status_code == 409
+    assert 0 < int(response.headers["Retry-After"]) <= 30
+    assert "still being recorded, or was cut off before it counted" in html
+    assert vote_rows(app) == 0

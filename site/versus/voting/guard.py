@@ -112,7 +112,7 @@ if ARGV[6] ~= '' and redis.call('GET', KEYS[4]) ~= ARGV[6] then
 end
 local existing = redis.call('GET', KEYS[1])
 if existing then
-  return {'duplicate', existing, 0}
+  return {'duplicate', existing, redis.call('TTL', KEYS[1])}
 end
 local ip_count = tonumber(redis.call('GET', KEYS[2]) or '0')
 if ip_count >= tonumber(ARGV[3]) then
@@ -221,7 +221,9 @@ class RedisGuard:
             return Claim(CLAIMED, request, token=token)
 
         if status == DUPLICATE:
-            return Claim(DUPLICATE, request, existing=existing)
+            # A pending claim expires; its TTL tells a retry when it may count.
+            wait = int(ttl) if int(ttl) > 0 else 0
+            return Claim(DUPLICATE, request, existing=existing, retry_after=wait)
 
         if status == STALE:
             return Claim(STALE, request)
@@ -319,7 +321,9 @@ class MemoryGuard:
         with self._lock:
             existing = self._live_claim(visitor_key, now)
             if existing is not None:
-                return Claim(DUPLICATE, request, existing=existing)
+                expires = self._claims[visitor_key][1]
+                wait = 0 if expires is None else int(expires - now) + 1
+                return Claim(DUPLICATE, request, existing=existing, retry_after=wait)
 
             ip_count, ip_expires = self._count(ip_key, now)
             if ip_count >= self.limits.votes_per_ip:

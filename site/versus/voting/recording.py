@@ -69,8 +69,8 @@ RECORD_VOTE_POSTGRESQL = text(
     """
 )
 
-VOTING_OPEN = select(_comparisons.c.voting_open).where(
-    _comparisons.c.id == bindparam("comparison")
+TOOL_IN_COMPARISON = select(_tools.c.id).where(
+    _tools.c.id == bindparam("tool"), _tools.c.comparison_id == bindparam("comparison")
 )
 
 
@@ -142,7 +142,9 @@ def _record_in_one_statement(connection: Connection, vote: VoteRow) -> Recorded 
     if rows:
         return Recorded(rows[0][0], {slug: votes for _, slug, votes in rows})
 
-    # Nothing was written: tell a closed comparison from a wrong tool.
-    if connection.execute(VOTING_OPEN, {"comparison": vote.comparison_id}).scalar():
+    # Nothing was written: tell a wrong tool from a closed comparison. Voting may
+    # have reopened since the statement, so the tool decides, not voting_open.
+    ids = {"comparison": vote.comparison_id, "tool": vote.tool_id}
+    if connection.execute(TOOL_IN_COMPARISON, ids).first() is None:
         raise ToolNotInComparison(f"tool {vote.tool_id} is not in this comparison")
     return None

@@ -172,7 +172,9 @@ def cast_vote(
 
     if claim.status == DUPLICATE:
         existing = counted_choice(session, ballot.comparison_id, ballot.visitor_hash)
-        return VoteResult(Outcome.ALREADY_VOTED, tool_slug=existing)
+        # Without a counted vote the claim is pending: retry once it expires.
+        wait = 0 if existing is not None else claim.retry_after
+        return VoteResult(Outcome.ALREADY_VOTED, tool_slug=existing, retry_after=wait)
 
     if not claim.granted:
         outcome = Outcome(claim.status.replace("_", "-"))

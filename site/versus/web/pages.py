@@ -153,6 +153,10 @@ def _vote_reply(
     tally: TallyView | None = None,
 ) -> Response:
     """Reply to a vote: the widget fragment for htmx, else the page or a redirect."""
+    if g.pop("content_unchecked", False):
+        # The reply shows the form and the tools: take them from checked content.
+        comparison = _published_or_404(comparison.slug, tally=False)
+
     if is_htmx():
         html = render_template(
             "compare/_vote_response.html",
@@ -336,6 +340,12 @@ def vote(slug: str) -> Response:
         logger.info("Vote on %s checked again: content changed", comparison.slug)
         comparison = _published_or_404(slug, tally=False)
     else:
+        logger.warning(
+            "Vote on %s not cast: the content changed twice while it was checked "
+            "(request %s)",
+            comparison.slug,
+            request_id(),
+        )
         return _vote_reply(comparison, 503, message=NOT_SAVED_MESSAGE, retry_after=1)
 
     if result.outcome is Outcome.ACCEPTED:
@@ -346,7 +356,13 @@ def vote(slug: str) -> Response:
 
     if result.outcome is Outcome.ALREADY_VOTED:
         if result.tool_slug is None:
-            message = "A vote from this browser is already being recorded."
+            wait = result.retry_after or current_app.config["VOTE_CLAIM_TTL_SECONDS"]
+            message = (
+                "An earlier vote from this browser is still being recorded, or was "
+                "cut off before it counted. If the tally does not show it, vote "
+                f"again in {wait} seconds."
+            )
+            return _vote_reply(comparison, 409, message=message, retry_after=wait)
         else:
             message = (
                 "You have already voted in this comparison, for "
