@@ -212,6 +212,9 @@ class RedisGuard:
         try:
             status, existing, ttl = self._claim(keys=keys, args=args)
         except redis.RedisError as error:
+            # NOTE: a claim that timed out can still run once a stalled Redis
+            # recovers. It then stays pending until its TTL and counts against the
+            # address limits; the visitor's retry gets a 409 with that TTL.
             raise GuardUnavailable(str(error)) from error
 
         status = status.decode() if isinstance(status, bytes) else status
