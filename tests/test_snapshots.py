@@ -302,7 +302,7 @@ def statements_during(app, action) -> list[str]:
     return seen
 
 
-def test_vote_with_a_warm_cache_runs_only_its_writes(app, sample):
+def test_warm_cache_vote_runs_only_writes(app, sample):
     reader = Reader(app, "10.9.0.3")
     reader.open()
 

@@ -42,7 +42,7 @@ class ClaimRequest:
     ip_hash: str
     network_hash: str
     # The comparison's content version the ballot was checked against. When
-    # given, the Redis guard claims only while it is still current, and answers
+    # given, the Redis guard claims only while it is still current, and returns
     # STALE otherwise (snapshots/versions.py keeps the version).
     content_version: bytes | None = None
 
@@ -224,7 +224,7 @@ class RedisGuard:
             return Claim(CLAIMED, request, token=token)
 
         if status == DUPLICATE:
-            # A pending claim expires; its TTL tells a retry when it may count.
+            # A pending claim expires, and a retry may count once its TTL has run out.
             wait = int(ttl) if int(ttl) > 0 else 0
             return Claim(DUPLICATE, request, existing=existing, retry_after=wait)
 

@@ -7,8 +7,9 @@ through RETURNING, so the reply needs no further read.
 
 Every vote first updates its comparison's row, which takes that row's lock until
 the commit. Moderation takes the same lock first (moderation/actions.py), so the
-two never deadlock. On PostgreSQL the three writes go in one statement, so the lock
-is held for one round trip to the server instead of three.
+two take their locks in the same order. On PostgreSQL the three writes are one
+statement in autocommit mode (see voting/service.py), so the server releases the
+lock when it commits, without waiting for this process.
 """
 
 from __future__ import annotations

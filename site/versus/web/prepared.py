@@ -175,7 +175,7 @@ def _json(document: dict) -> tuple[bytes, str]:
 
 
 def accepted_vote_reply(snapshot: Snapshot, choice: str, tally: TallyView) -> str:
-    """The htmx reply to an accepted vote: the widget, then the new tally.
+    """Return the htmx reply to an accepted vote: the widget, then the new tally.
 
     The widget for a reader who has voted depends only on the content and the
     choice, so it is rendered once per content version. The tally is new with
