@@ -153,8 +153,9 @@ def _vote_reply(
     tally: TallyView | None = None,
 ) -> Response:
     """Reply to a vote: the widget fragment for htmx, else the page or a redirect."""
-    if g.pop("content_unchecked", False):
-        # The reply shows the form and the tools: take them from checked content.
+    if status != 200 and g.pop("content_unchecked", False):
+        # A rejection shows the form and the tools: take them from checked content.
+        # An accepted vote's claim has already checked them.
         comparison = _published_or_404(comparison.slug, tally=False)
 
     if is_htmx():
