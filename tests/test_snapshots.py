@@ -319,7 +319,7 @@ def test_warm_cache_vote_runs_only_writes(app, sample):
     assert "1 of 1 vote" in replies[0].get_data(as_text=True)
 
 
-def test_vote_does_not_change_the_content_version(app, sample, redis_server):
+def test_vote_keeps_content_version(app, sample, redis_server):
     client = redis_server.client()
     reader = Reader(app, "10.9.0.4")
     reader.open()
@@ -343,9 +343,9 @@ def edit_tool(app, current_slug: str, **values) -> None:
         db.session.commit()
 
 
-def test_vote_on_stale_cached_content_is_checked_again(app, other_app, sample):
-    # The voter's process has cached the comparison; another process renames a
-    # tool. The vote must count, and its reply must show the new name.
+def test_stale_cached_content_rechecked(app, other_app, sample):
+    # The voter's process has cached the comparison, and another process renames
+    # a tool. The vote must count, and its reply must show the new name.
     voter = Reader(other_app, "10.9.0.5")
     voter.open()
 
@@ -358,7 +358,7 @@ def test_vote_on_stale_cached_content_is_checked_again(app, other_app, sample):
     assert etag_and_total(app.test_client())[1] == 1
 
 
-def test_vote_for_a_tool_removed_meanwhile_counts_nothing(app, other_app, sample):
+def test_vote_for_removed_tool_counts_nothing(app, other_app, sample):
     voter = Reader(other_app, "10.9.0.6")
     voter.open()
 
@@ -370,7 +370,7 @@ def test_vote_for_a_tool_removed_meanwhile_counts_nothing(app, other_app, sample
     assert etag_and_total(app.test_client())[1] == 0
 
 
-def test_void_shows_its_note_in_the_other_process(app, other_app, sample):
+def test_void_note_reaches_other_process(app, other_app, sample):
     watcher = other_app.test_client()
     voter = Reader(app, "10.9.0.7")
     voter.open()
@@ -397,8 +397,8 @@ def test_void_shows_its_note_in_the_other_process(app, other_app, sample):
     assert "Votes from one script" in page
 
 
-def test_rejected_vote_shows_current_voting_state(app, other_app, sample):
-    # The voter's process cached the open comparison; another process closes it.
+def test_rejected_vote_shows_current_state(app, other_app, sample):
+    # The voter's process cached the open comparison, then another process closes it.
     voter = Reader(other_app, "10.9.0.8")
     voter.open()
     with app.app_context():
@@ -414,7 +414,7 @@ def test_rejected_vote_shows_current_voting_state(app, other_app, sample):
     assert "Voting on this comparison is closed" in html
 
 
-def test_import_removing_a_tool_waits_for_its_vote(app, other_app, sample, tmp_path):
+def test_import_tool_removal_waits_for_vote(app, other_app, sample, tmp_path):
     # A vote for sam-3 arrives between the import's check that sam-3 has no votes
     # and its removal of sam-3. The vote must not be stored against a removed tool.
     import threading
